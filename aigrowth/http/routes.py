@@ -1,0 +1,20 @@
+"""The Starlette app Reflex mounts in front of itself (rx.App(api_transformer=...)).
+
+Capabilities add their routes (webhooks, OAuth callbacks, exports, media) to ROUTES
+through their own modules; this file only assembles them.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+
+from aigrowth.http.health import health
+
+ROUTES: list[BaseRoute] = [
+    Route("/health", health, methods=["GET"]),
+]
+
+
+def build_api() -> Starlette:
+    return Starlette(routes=list(ROUTES))

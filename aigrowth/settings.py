@@ -1,0 +1,191 @@
+"""Typed settings: the configuration contract of DESIGN.md §9.
+
+Every process (web, workers, scheduler, CLI, Alembic, tests) reads the same object, so
+one `.env` or environment configures them all. Secrets that are unset are generated
+once into DATA_DIR and reused, so a fresh clone runs without any set-up.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VERSION = "0.1.0"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data")
+    database_url: str = ""
+    redis_url: str = ""
+    app_url: str = "http://localhost:3000"
+    # Where the Reflex backend answers (HTTP routes such as /health, OAuth callbacks).
+    # In production (single port) it is APP_URL; in `make run` dev mode it is :8000.
+    api_url: str = ""
+    secret_key: str = ""
+    encryption_key: str = ""
+
+    # AI
+    openai_api_key: str = ""
+    openrouter_api_key: str = ""
+    llm_base_url: str = ""
+    llm_model_strategy: str = "gpt-4o"
+    llm_model_content: str = "gpt-4o-mini"
+
+    # Billing
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_price_pro: str = ""
+    stripe_price_enterprise: str = ""
+    stripe_api_base: str = "https://api.stripe.com"
+    default_plan: str = "free"
+
+    # Platforms
+    x_client_id: str = ""
+    x_client_secret: str = ""
+    x_api_base: str = "https://api.x.com"
+    x_auth_url: str = "https://x.com/i/oauth2/authorize"
+    linkedin_client_id: str = ""
+    linkedin_client_secret: str = ""
+    linkedin_api_base: str = "https://api.linkedin.com"
+    linkedin_auth_base: str = "https://www.linkedin.com"
+    linkedin_version: str = "202511"
+    meta_app_id: str = ""
+    meta_app_secret: str = ""
+    graph_api_base: str = "https://graph.facebook.com"
+    graph_api_version: str = "v24.0"
+    facebook_auth_base: str = "https://www.facebook.com"
+    threads_app_id: str = ""
+    threads_app_secret: str = ""
+    threads_api_base: str = "https://graph.threads.net"
+    threads_auth_base: str = "https://threads.net"
+    bluesky_appview_url: str = "https://public.api.bsky.app"
+    bluesky_default_pds: str = "https://bsky.social"
+    allow_private_network: bool = False
+
+    # Mail, operators, observability
+    smtp_url: str = ""
+    mail_from: str = "AI Growth Manager <no-reply@localhost>"
+    admin_emails: str = ""
+    sentry_dsn: str = ""
+    log_level: str = "INFO"
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return (value if value.is_absolute() else PROJECT_ROOT / value).resolve()
+
+    # ---- derived values -------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'aigrowth.db'}"
+
+    @property
+    def redis_is_embedded(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def embedded_redis_socket(self) -> Path:
+        return self.data_dir / "redis" / "redis.sock"
+
+    @property
+    def effective_redis_url(self) -> str:
+        """The Redis every process talks to; a unix socket in DATA_DIR when embedded.
+
+        A socket cannot clash with a system Redis on 6379 or any other TCP port.
+        """
+        return self.redis_url or f"unix://{self.embedded_redis_socket}"
+
+    @property
+    def effective_api_url(self) -> str:
+        return (self.api_url or self.app_url).rstrip("/")
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.app_url.startswith("https://")
+
+    @property
+    def llm_api_key(self) -> str:
+        return self.openai_api_key or self.openrouter_api_key
+
+    @property
+    def effective_llm_base_url(self) -> str | None:
+        if self.llm_base_url:
+            return self.llm_base_url
+        if not self.openai_api_key and self.openrouter_api_key:
+            return "https://openrouter.ai/api/v1"
+        return None
+
+    @property
+    def ai_offline(self) -> bool:
+        return not self.llm_api_key
+
+    @property
+    def billing_enabled(self) -> bool:
+        return bool(self.stripe_secret_key)
+
+    @property
+    def admin_email_list(self) -> list[str]:
+        return [e.strip().lower() for e in self.admin_emails.split(",") if e.strip()]
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        return [k.strip() for k in self.encryption_key.split(",") if k.strip()]
+
+
+def _load_or_create_secret(data_dir: Path, name: str, make: callable) -> str:
+    """Read DATA_DIR/<name>, creating it (mode 0600) on first use."""
+    path = data_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = make()
+    # O_EXCL: when two processes start at once, exactly one creates the file.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    log.warning("Generated %s into %s (kept for later runs; back it up).", name, path)
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    settings = Settings()
+    if not settings.secret_key:
+        settings.secret_key = _load_or_create_secret(
+            settings.data_dir, "secret_key", lambda: secrets.token_urlsafe(48)
+        )
+    if not settings.encryption_key:
+        settings.encryption_key = _load_or_create_secret(
+            settings.data_dir, "encryption_key", lambda: Fernet.generate_key().decode()
+        )
+    return settings
+
+
+def reset_settings_cache() -> None:
+    """Tests change the environment and need a fresh Settings."""
+    get_settings.cache_clear()

@@ -1,0 +1,27 @@
+"""Reflex configuration, read from the same settings as the rest of the app."""
+
+import reflex as rx
+from reflex.plugins.sitemap import SitemapPlugin
+
+from aigrowth.settings import get_settings
+from aigrowth.ui.theme import app_theme
+
+_settings = get_settings()
+
+config = rx.Config(
+    app_name="aigrowth",
+    frontend_port=3000,
+    backend_port=8000,
+    api_url=_settings.effective_api_url,
+    deploy_url=_settings.app_url.rstrip("/"),
+    db_url=_settings.effective_database_url,
+    # An operator-provided Redis means a scaled-out install: Reflex keeps UI state there
+    # so any web process can serve any browser. The embedded single-VM setup keeps it
+    # in the web process.
+    redis_url=_settings.redis_url or None,
+    telemetry_enabled=False,
+    show_built_with_reflex=False,
+    default_color_mode="system",
+    plugins=[rx.plugins.RadixThemesPlugin(theme=app_theme())],
+    disable_plugins=[SitemapPlugin],
+)

@@ -1,0 +1,88 @@
+"""Periodic jobs and the scheduler entry point: `python -m workers.scheduler`.
+
+Registration is idempotent: every periodic job has a fixed id, and registering cancels
+any job with that id first, so restarting the scheduler never duplicates schedules.
+Later issues add their jobs to PERIODIC_JOBS.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from redis import Redis
+from rq_scheduler import Scheduler
+
+from aigrowth.logging_setup import configure_logging
+from aigrowth.redis_client import get_redis
+from workers.queues import DEFAULT
+from workers.wait import wait_for_redis
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_INTERVAL_S = 15
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    id: str
+    func: str
+    interval_s: int | None = None
+    cron: str | None = None  # UTC cron expression
+    queue: str = DEFAULT
+    timeout_s: int = 300
+
+
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        id="periodic-heartbeat", func="workers.jobs.heartbeat", interval_s=HEARTBEAT_INTERVAL_S
+    ),
+]
+
+
+def register_periodic_jobs(scheduler: Scheduler, jobs: list[PeriodicJob] | None = None) -> int:
+    jobs = PERIODIC_JOBS if jobs is None else jobs
+    wanted = {job.id for job in jobs}
+    for existing in scheduler.get_jobs():
+        if existing.id in wanted or existing.id.startswith("periodic-"):
+            scheduler.cancel(existing)
+    for job in jobs:
+        if job.cron:
+            scheduler.cron(
+                job.cron,
+                func=job.func,
+                id=job.id,
+                queue_name=job.queue,
+                timeout=job.timeout_s,
+                use_local_timezone=False,
+            )
+        else:
+            scheduler.schedule(
+                scheduled_time=datetime.now(UTC),
+                func=job.func,
+                interval=job.interval_s,
+                repeat=None,
+                id=job.id,
+                queue_name=job.queue,
+                timeout=job.timeout_s,
+            )
+    return len(jobs)
+
+
+def make_scheduler(redis: Redis, interval_s: float = 1.0) -> Scheduler:
+    return Scheduler(queue_name=DEFAULT, connection=redis, interval=interval_s)
+
+
+def main() -> None:
+    configure_logging()
+    redis = get_redis()
+    wait_for_redis(redis)
+    scheduler = make_scheduler(redis)
+    count = register_periodic_jobs(scheduler)
+    log.info("Registered %d periodic jobs", count)
+    scheduler.run()
+
+
+if __name__ == "__main__":
+    main()
