@@ -8,6 +8,7 @@ on `make run` leaves no orphan behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -29,10 +30,8 @@ def main(argv: list[str]) -> int:
         if stopping:
             return
         stopping = True
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
@@ -51,10 +50,8 @@ def main(argv: list[str]) -> int:
                     code = -signal.SIGKILL
                 break
     # Whatever the command left in its group (grandchildren) goes too.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     return 0 if stopping else (code if code >= 0 else 1)
 
 
