@@ -1,0 +1,5 @@
+"""Notifications: in-app bell + one email per notification."""
+
+from aigrowth.notifications.service import notify
+
+__all__ = ["notify"]
