@@ -14,7 +14,6 @@ config = rx.Config(
     backend_port=8000,
     api_url=_settings.effective_api_url,
     deploy_url=_settings.app_url.rstrip("/"),
-    db_url=_settings.effective_database_url,
     # An operator-provided Redis means a scaled-out install: Reflex keeps UI state there
     # so any web process can serve any browser. The embedded single-VM setup keeps it
     # in the web process.

@@ -16,7 +16,7 @@ def logo(size: str = "4") -> rx.Component:
             border_radius="8px",
             background=rx.color(theme.ACCENT, 9),
         ),
-        rx.text("AI Growth Manager", weight="bold", size=size),
+        rx.text("AI Growth Manager", weight="bold", size=size, white_space="nowrap"),
         align="center",
         spacing="2",
     )
@@ -34,7 +34,7 @@ def page_header(title: str, subtitle: str = "", *actions: rx.Component) -> rx.Co
         justify="between",
         align="end",
         wrap="wrap",
-        gap="3",
+        spacing="3",
         width="100%",
         margin_bottom=theme.GAP_SECTION,
     )

@@ -77,7 +77,7 @@ def landing() -> rx.Component:
             rx.flex(
                 *[rx.badge(name, variant="outline", color_scheme="gray") for name in PLATFORMS],
                 wrap="wrap",
-                gap="2",
+                spacing="2",
                 justify="center",
             ),
             spacing="5",
@@ -91,7 +91,7 @@ def landing() -> rx.Component:
         rx.grid(
             *[_feature(*feature) for feature in FEATURES],
             columns=rx.breakpoints(initial="1", sm="2", md="3"),
-            gap="4",
+            spacing="4",
             max_width=theme.CONTENT_MAX_WIDTH,
             margin_x="auto",
             padding_x=theme.PAGE_PADDING_X,
