@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     bluesky_appview_url: str = "https://public.api.bsky.app"
     bluesky_default_pds: str = "https://bsky.social"
     allow_private_network: bool = False
+    # Read timeout (s) of platform API calls; connect timeout is fixed at 5 s.
+    social_http_timeout: float = 30.0
 
     # Mail, operators, observability
     smtp_url: str = ""
