@@ -9,10 +9,12 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
+from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from aigrowth.http.health import health
 
 ROUTES: list[BaseRoute] = [
     Route("/health", health, methods=["GET"]),
+    *ACCOUNT_ROUTES,
 ]
 
 
