@@ -58,17 +58,11 @@ class UserSession(SQLModel, table=True):
 
 
 class PasswordResetToken(SQLModel, table=True):
-    """A single-use emailed link, stored hashed: a password reset or an email check.
-
-    `purpose` is "reset" (password reset) or "verify" (confirm the address at sign-up).
-    """
-
     __tablename__ = "password_reset_tokens"
 
     id: uuid.UUID = uuid_pk()
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     token_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
-    purpose: str = Field(default="reset", max_length=20)
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = ts_field()

@@ -522,6 +522,12 @@ def _app_link(path: str) -> str:
     return get_settings().app_url.rstrip("/") + path
 
 
+def _email_token_hash(raw: str, purpose: str) -> str:
+    """Emailed links share one table; the purpose is bound into the stored hash, so a
+    sign-up confirmation link can never be used as a password-reset link."""
+    return hash_token(f"{purpose}:{raw}")
+
+
 def _issue_email_token(
     user_id: uuid.UUID, purpose: str, ttl: timedelta, *, session: Session
 ) -> str:
@@ -530,8 +536,7 @@ def _issue_email_token(
     session.add(
         PasswordResetToken(
             user_id=user_id,
-            token_hash=hash_token(raw),
-            purpose=purpose,
+            token_hash=_email_token_hash(raw, purpose),
             created_at=now,
             expires_at=now + ttl,
         )
@@ -639,12 +644,11 @@ def _take_email_token(raw: str, purpose: str, *, session: Session) -> PasswordRe
     if not raw or len(raw) > 200:
         return None
     now = utcnow()
-    token_hash = hash_token(raw)
+    token_hash = _email_token_hash(raw, purpose)
     result = session.execute(
         update(PasswordResetToken)
         .where(
             col(PasswordResetToken.token_hash) == token_hash,
-            col(PasswordResetToken.purpose) == purpose,
             col(PasswordResetToken.used_at).is_(None),
             col(PasswordResetToken.expires_at) > now,
         )
@@ -705,8 +709,7 @@ def reset_token_is_valid(raw: str, *, session: Session) -> bool:
         return False
     row = session.exec(
         select(PasswordResetToken).where(
-            PasswordResetToken.token_hash == hash_token(raw),
-            PasswordResetToken.purpose == "reset",
+            PasswordResetToken.token_hash == _email_token_hash(raw, "reset"),
         )
     ).first()
     return row is not None and row.used_at is None and row.expires_at > utcnow()
@@ -720,7 +723,9 @@ def reset_password(raw_token: str, new_password: str, *, session: Session) -> uu
     if not reset_token_is_valid(raw_token, session=session):
         raise AccountError("This reset link is invalid or has expired. Ask for a new one.")
     row = session.exec(
-        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(raw_token))
+        select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == _email_token_hash(raw_token, "reset")
+        )
     ).first()
     user = get_user(row.user_id, session=session) if row else None
     if user is None:
