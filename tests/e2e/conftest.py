@@ -8,6 +8,7 @@ parallel sessions never overwrite each other's bundle.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -75,10 +76,8 @@ def _stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=5)
 
 
