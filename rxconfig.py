@@ -14,6 +14,10 @@ config = rx.Config(
     backend_port=8000,
     api_url=_settings.effective_api_url,
     deploy_url=_settings.app_url.rstrip("/"),
+    # No db_url on purpose: the database URL comes from the same settings
+    # (aigrowth.db.get_engine), and Alembic migrations run from `make migrate`. Given a
+    # db_url, Reflex runs its own schema check at start-up against its own metadata
+    # and prints a misleading "run reflex db makemigrations" warning.
     # An operator-provided Redis means a scaled-out install: Reflex keeps UI state there
     # so any web process can serve any browser. The embedded single-VM setup keeps it
     # in the web process.
