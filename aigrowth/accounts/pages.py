@@ -1,20 +1,670 @@
-"""Settings page. Placeholder until its issue fills it in."""
+"""Sign-in, sign-up, password reset, email confirmation and the Settings page."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from aigrowth.ui.components import coming_soon, page_header
-from aigrowth.ui.layout import app_shell
+from aigrowth.accounts.service import PASSWORD_MAX, PASSWORD_MIN
+from aigrowth.accounts.state import (
+    AuthState,
+    ForgotState,
+    LoginState,
+    ResetState,
+    SettingsState,
+    SignupState,
+    VerifyState,
+)
+from aigrowth.ui import theme
+from aigrowth.ui.components import page_header
+from aigrowth.ui.layout import app_shell, public_shell
+
+TITLE = "· AI Growth Manager"
 
 
-@rx.page(route="/settings", title="Settings · AI Growth Manager")
+# --------------------------------------------------------------------- building blocks
+def _auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Component:
+    return public_shell(
+        rx.center(
+            rx.card(
+                rx.vstack(
+                    rx.heading(title, size="6", weight="bold"),
+                    rx.text(subtitle, color_scheme="gray", size="2"),
+                    *children,
+                    spacing="4",
+                    width="100%",
+                ),
+                size="3",
+                width="100%",
+                max_width="420px",
+            ),
+            padding_x="4",
+            padding_y=["6", "8", "9"],
+            width="100%",
+        )
+    )
+
+
+def _field(
+    label: str,
+    name: str,
+    *,
+    type_: str = "text",
+    autocomplete: str = "",
+    placeholder: str = "",
+    hint: str = "",
+    required: bool = True,
+    default_value: rx.Var | str | None = None,
+    max_length: int | None = None,
+    min_length: int | None = None,
+) -> rx.Component:
+    props: dict = {}
+    if default_value is not None:
+        props["default_value"] = default_value
+    if max_length is not None:
+        props["max_length"] = max_length
+    if min_length is not None:
+        props["min_length"] = min_length
+    return rx.vstack(
+        rx.el.label(
+            rx.text(label, size="2", weight="medium"),
+            html_for=name,
+        ),
+        rx.input(
+            id=name,
+            name=name,
+            type=type_,
+            auto_complete=autocomplete or None,
+            placeholder=placeholder,
+            required=required,
+            size="3",
+            width="100%",
+            **props,
+        ),
+        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _error(message: rx.Var) -> rx.Component:
+    return rx.cond(
+        message != "",
+        rx.callout(
+            message,
+            icon="circle-alert",
+            color_scheme="red",
+            role="alert",
+            size="1",
+            width="100%",
+        ),
+    )
+
+
+def _submit(label: str, loading: rx.Var, **props) -> rx.Component:
+    return rx.button(
+        label,
+        type="submit",
+        size="3",
+        width="100%",
+        loading=loading,
+        **props,
+    )
+
+
+def _password_hint() -> str:
+    return f"{PASSWORD_MIN} to {PASSWORD_MAX} characters. A short phrase is easy to remember."
+
+
+# ------------------------------------------------------------------------------ /login
+@rx.page(route="/login", title=f"Sign in {TITLE}", on_load=LoginState.on_load)
+def login_page() -> rx.Component:
+    return _auth_card(
+        "Welcome back",
+        "Sign in to keep your marketing running.",
+        rx.cond(
+            LoginState.notice != "",
+            rx.callout(LoginState.notice, icon="info", size="1", width="100%"),
+        ),
+        rx.form(
+            rx.vstack(
+                _field(
+                    "Email",
+                    "email",
+                    type_="email",
+                    autocomplete="email",
+                    placeholder="you@example.com",
+                ),
+                _field("Password", "password", type_="password", autocomplete="current-password"),
+                rx.flex(
+                    rx.link("Forgot your password?", href="/forgot", size="2"),
+                    justify="end",
+                    width="100%",
+                ),
+                _error(LoginState.error),
+                _submit("Sign in", LoginState.loading),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=LoginState.submit,
+            width="100%",
+        ),
+        rx.text(
+            "New here? ",
+            rx.link("Create an account", href="/signup"),
+            size="2",
+            color_scheme="gray",
+            text_align="center",
+            width="100%",
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- /signup
+def _check_inbox(email: rx.Var, outbox_hint: rx.Var, again: rx.Component) -> rx.Component:
+    return rx.vstack(
+        rx.center(
+            rx.icon("mail-check", size=28, color=rx.color(theme.ACCENT, 11)),
+            width="56px",
+            height="56px",
+            border_radius="50%",
+            background=rx.color(theme.ACCENT, 3),
+        ),
+        rx.heading("Check your inbox", size="5"),
+        rx.text(
+            "We've sent a message to ",
+            rx.text.strong(email),
+            ". Open the link in it to continue.",
+            color_scheme="gray",
+            size="2",
+        ),
+        rx.cond(
+            outbox_hint,
+            rx.callout(
+                "This server has no mail server set up: messages are written to the "
+                "outbox folder inside its data directory (DATA_DIR/outbox) and to the "
+                "server log.",
+                icon="info",
+                size="1",
+                color_scheme="gray",
+                width="100%",
+            ),
+        ),
+        again,
+        spacing="3",
+        align="start",
+        width="100%",
+        id="check-inbox",
+    )
+
+
+@rx.page(route="/signup", title=f"Create your account {TITLE}", on_load=SignupState.on_load)
+def signup_page() -> rx.Component:
+    form = rx.form(
+        rx.vstack(
+            _field(
+                "Your name",
+                "full_name",
+                autocomplete="name",
+                placeholder="Ada Lovelace",
+                required=False,
+                max_length=200,
+            ),
+            _field(
+                "Email",
+                "email",
+                type_="email",
+                autocomplete="email",
+                placeholder="you@example.com",
+            ),
+            _field(
+                "Password",
+                "password",
+                type_="password",
+                autocomplete="new-password",
+                hint=_password_hint(),
+                min_length=PASSWORD_MIN,
+                max_length=PASSWORD_MAX,
+            ),
+            _error(SignupState.error),
+            _submit("Create account", SignupState.loading),
+            rx.text(
+                "Your time zone: ",
+                rx.text.strong(SignupState.browser_timezone),
+                " (change it later in Settings).",
+                size="1",
+                color_scheme="gray",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=SignupState.submit,
+        width="100%",
+    )
+    return _auth_card(
+        "Create your account",
+        "Your AI growth marketer is a minute away.",
+        rx.cond(
+            SignupState.sent_to != "",
+            _check_inbox(
+                SignupState.sent_to,
+                SignupState.mail_in_outbox,
+                rx.button(
+                    "Use a different email",
+                    variant="soft",
+                    on_click=SignupState.start_over,
+                ),
+            ),
+            form,
+        ),
+        rx.text(
+            "Already have an account? ",
+            rx.link("Sign in", href="/login"),
+            size="2",
+            color_scheme="gray",
+            text_align="center",
+            width="100%",
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- /forgot
+@rx.page(route="/forgot", title=f"Reset your password {TITLE}", on_load=ForgotState.on_load)
+def forgot_page() -> rx.Component:
+    return _auth_card(
+        "Forgot your password?",
+        "Enter your email and we'll send you a link to choose a new one.",
+        rx.cond(
+            ForgotState.sent,
+            rx.callout(
+                "If an account uses that email, we've sent it a reset link. "
+                "It expires in 30 minutes.",
+                icon="mail-check",
+                color_scheme="green",
+                width="100%",
+                id="reset-sent",
+            ),
+            rx.form(
+                rx.vstack(
+                    _field(
+                        "Email",
+                        "email",
+                        type_="email",
+                        autocomplete="email",
+                        placeholder="you@example.com",
+                    ),
+                    _error(ForgotState.error),
+                    _submit("Send reset link", ForgotState.loading),
+                    spacing="3",
+                    width="100%",
+                ),
+                on_submit=ForgotState.submit,
+                width="100%",
+            ),
+        ),
+        rx.link("Back to sign in", href="/login", size="2"),
+    )
+
+
+# ------------------------------------------------------------------------------ /reset
+@rx.page(route="/reset", title=f"Choose a new password {TITLE}", on_load=ResetState.on_load)
+def reset_page() -> rx.Component:
+    return _auth_card(
+        "Choose a new password",
+        "After this, every device signed in to your account is signed out.",
+        rx.cond(
+            ResetState.checked,
+            rx.cond(
+                ResetState.token_ok,
+                rx.form(
+                    rx.vstack(
+                        _field(
+                            "New password",
+                            "password",
+                            type_="password",
+                            autocomplete="new-password",
+                            hint=_password_hint(),
+                            min_length=PASSWORD_MIN,
+                            max_length=PASSWORD_MAX,
+                        ),
+                        _field(
+                            "Repeat it",
+                            "confirm",
+                            type_="password",
+                            autocomplete="new-password",
+                        ),
+                        _error(ResetState.error),
+                        _submit("Save and sign in", ResetState.loading),
+                        spacing="3",
+                        width="100%",
+                    ),
+                    on_submit=ResetState.submit,
+                    width="100%",
+                ),
+                rx.vstack(
+                    rx.callout(
+                        "This reset link is invalid, already used or expired.",
+                        icon="link-2-off",
+                        color_scheme="amber",
+                        width="100%",
+                    ),
+                    rx.link(rx.button("Get a new link", size="3"), href="/forgot"),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            rx.center(rx.spinner(), width="100%", padding="4"),
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- /verify
+@rx.page(route="/verify", title=f"Confirming your email {TITLE}", on_load=VerifyState.on_load)
+def verify_page() -> rx.Component:
+    return _auth_card(
+        "Confirming your email",
+        "One moment…",
+        rx.cond(
+            VerifyState.error != "",
+            rx.vstack(
+                rx.callout(VerifyState.error, icon="link-2-off", color_scheme="amber"),
+                rx.link(rx.button("Go to sign in", size="3"), href="/login"),
+                spacing="3",
+                width="100%",
+            ),
+            rx.center(rx.spinner(size="3"), width="100%", padding="4"),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- /settings
+def _section(title: str, subtitle: str, *children: rx.Component, **props) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(title, size="4"),
+            rx.text(subtitle, size="2", color_scheme="gray"),
+            *children,
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+        size="2",
+        **props,
+    )
+
+
+def _narrow(*children: rx.Component) -> rx.Component:
+    return rx.box(*children, width="100%", max_width="480px")
+
+
+def _profile_section() -> rx.Component:
+    return _section(
+        "Profile",
+        "Your name and the time zone used for every date and schedule in the app.",
+        rx.form(
+            _narrow(
+                rx.vstack(
+                    _field(
+                        "Name",
+                        "full_name",
+                        autocomplete="name",
+                        required=False,
+                        default_value=SettingsState.full_name,
+                        max_length=200,
+                    ),
+                    rx.vstack(
+                        rx.el.label(
+                            rx.text("Time zone", size="2", weight="medium"),
+                            html_for="timezone",
+                        ),
+                        rx.input(
+                            id="timezone",
+                            name="timezone",
+                            list="timezone-list",
+                            value=SettingsState.timezone,
+                            on_change=SettingsState.set_timezone,
+                            placeholder="Start typing, e.g. Europe/Paris",
+                            size="3",
+                            width="100%",
+                            auto_complete="off",
+                        ),
+                        rx.el.datalist(
+                            rx.foreach(
+                                SettingsState.timezone_options,
+                                lambda tz: rx.el.option(value=tz),
+                            ),
+                            id="timezone-list",
+                        ),
+                        rx.cond(
+                            (SettingsState.browser_timezone != "")
+                            & (SettingsState.browser_timezone != SettingsState.timezone),
+                            rx.button(
+                                rx.icon("locate", size=14),
+                                "Use this device's time zone (",
+                                SettingsState.browser_timezone,
+                                ")",
+                                variant="ghost",
+                                size="1",
+                                type="button",
+                                on_click=SettingsState.use_browser_timezone,
+                            ),
+                        ),
+                        spacing="1",
+                        width="100%",
+                    ),
+                    _error(SettingsState.profile_error),
+                    rx.button(
+                        "Save profile",
+                        type="submit",
+                        loading=SettingsState.saving == "profile",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    align="start",
+                ),
+            ),
+            on_submit=SettingsState.save_profile,
+            key=SettingsState.email,
+            width="100%",
+        ),
+    )
+
+
+def _email_section() -> rx.Component:
+    return _section(
+        "Email",
+        "You sign in with this address. Changing it needs your password.",
+        rx.form(
+            _narrow(
+                rx.vstack(
+                    _field(
+                        "Email",
+                        "email",
+                        type_="email",
+                        autocomplete="email",
+                        default_value=SettingsState.email,
+                    ),
+                    _field(
+                        "Current password",
+                        "password",
+                        type_="password",
+                        autocomplete="current-password",
+                    ),
+                    _error(SettingsState.email_error),
+                    rx.button(
+                        "Change email",
+                        type="submit",
+                        variant="soft",
+                        loading=SettingsState.saving == "email",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    align="start",
+                ),
+            ),
+            on_submit=SettingsState.change_email,
+            key=SettingsState.form_key.to_string() + SettingsState.email,
+            width="100%",
+        ),
+    )
+
+
+def _password_section() -> rx.Component:
+    return _section(
+        "Password",
+        "Changing it signs out every other device.",
+        rx.form(
+            _narrow(
+                rx.vstack(
+                    rx.el.input(
+                        type="text",
+                        name="username",
+                        auto_complete="username",
+                        value=SettingsState.email,
+                        read_only=True,
+                        hidden=True,
+                    ),
+                    _field(
+                        "Current password",
+                        "current_password",
+                        type_="password",
+                        autocomplete="current-password",
+                    ),
+                    _field(
+                        "New password",
+                        "new_password",
+                        type_="password",
+                        autocomplete="new-password",
+                        hint=_password_hint(),
+                        min_length=PASSWORD_MIN,
+                        max_length=PASSWORD_MAX,
+                    ),
+                    _field(
+                        "Repeat new password",
+                        "confirm",
+                        type_="password",
+                        autocomplete="new-password",
+                    ),
+                    _error(SettingsState.password_error),
+                    rx.button(
+                        "Change password",
+                        type="submit",
+                        loading=SettingsState.saving == "password",
+                    ),
+                    spacing="3",
+                    width="100%",
+                    align="start",
+                ),
+            ),
+            on_submit=SettingsState.change_password,
+            reset_on_submit=False,
+            key=SettingsState.form_key.to_string(),
+            width="100%",
+        ),
+    )
+
+
+def _session_row(item: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.hstack(
+            rx.center(
+                rx.icon("monitor-smartphone", size=18),
+                width="36px",
+                height="36px",
+                border_radius="8px",
+                background=rx.color(theme.GRAY, 3),
+                flex_shrink="0",
+            ),
+            rx.vstack(
+                rx.hstack(
+                    rx.text(item["device"], weight="medium", size="2"),
+                    rx.cond(
+                        item["current"] != "",
+                        rx.badge("This device", color_scheme="green", variant="soft"),
+                    ),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
+                rx.text(
+                    item["ip"],
+                    " · last active ",
+                    item["last_seen"],
+                    " · since ",
+                    item["created"],
+                    size="1",
+                    color_scheme="gray",
+                ),
+                spacing="0",
+                min_width="0",
+            ),
+            spacing="3",
+            align="center",
+            min_width="0",
+        ),
+        rx.cond(
+            item["current"] == "",
+            rx.button(
+                "Sign out",
+                size="1",
+                variant="soft",
+                color_scheme="gray",
+                on_click=SettingsState.sign_out_session(item["id"]),
+            ),
+        ),
+        justify="between",
+        align="center",
+        gap="3",
+        wrap="wrap",
+        width="100%",
+        padding_y="2",
+        border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
+    )
+
+
+def _sessions_section() -> rx.Component:
+    return _section(
+        "Signed-in devices",
+        "Every browser where you're signed in. Sessions end after 30 days without use.",
+        rx.vstack(
+            rx.foreach(SettingsState.sessions, _session_row),
+            spacing="0",
+            width="100%",
+        ),
+        rx.cond(
+            SettingsState.sessions.length() > 1,
+            rx.button(
+                rx.icon("log-out", size=16),
+                "Sign out of other sessions",
+                variant="soft",
+                color_scheme="red",
+                loading=SettingsState.saving == "sessions",
+                on_click=SettingsState.sign_out_others,
+                id="sign-out-others",
+            ),
+            rx.text("This is your only signed-in device.", size="2", color_scheme="gray"),
+        ),
+        id="sessions",
+    )
+
+
+@rx.page(route="/settings", title=f"Settings {TITLE}", on_load=SettingsState.on_load)
 def settings_page() -> rx.Component:
     return app_shell(
         page_header("Settings", "Your profile, time zone and security"),
-        coming_soon(
-            "Settings",
-            "Profile, time zone, password and sessions will be managed here.",
-            "settings",
+        rx.vstack(
+            _profile_section(),
+            _email_section(),
+            _password_section(),
+            _sessions_section(),
+            rx.cond(
+                AuthState.is_admin,
+                rx.text(
+                    "You are an administrator of this installation.",
+                    size="1",
+                    color_scheme="gray",
+                ),
+            ),
+            spacing=theme.GAP,
+            width="100%",
         ),
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import zoneinfo
 from urllib.parse import quote
 
 import reflex as rx
@@ -145,3 +146,428 @@ class AuthState(rx.State):
                 service.revoke_session(token, session=db)
         self._clear()
         return navigate_to(f"{get_settings().effective_api_url}/auth/logout")
+
+
+# ------------------------------------------------------------------------ page states
+def _ua(state: rx.State) -> str:
+    return state.router.headers.user_agent or ""
+
+
+def _start_session(state: rx.State, user_id: uuid.UUID, next_path: str) -> rx.event.EventSpec:
+    """Hand the browser to /auth/complete, which sets the HttpOnly cookie."""
+    ticket = service.issue_login_ticket(user_id, user_agent=_ua(state), ip_address=client_ip(state))
+    return navigate_to(service.login_url(ticket, next_path))
+
+
+class LoginState(rx.State):
+    error: str = ""
+    notice: str = ""
+    loading: bool = False
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        self.loading = False
+        params = self.router.url.query_parameters
+        if params.get("error") == "expired":
+            self.notice = "That sign-in took too long. Please sign in again."
+        elif params.get("signed_out"):
+            self.notice = "You're signed out. See you soon!"
+        else:
+            self.notice = ""
+        return AuthState.redirect_if_signed_in
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        self.loading = True
+        yield
+        try:
+            with session_scope() as db:
+                user = service.authenticate(
+                    str(form.get("email", "")),
+                    str(form.get("password", "")),
+                    session=db,
+                    ip=client_ip(self),
+                )
+                user_id = user.id
+        except service.AccountError as exc:
+            self.error = str(exc)
+            self.loading = False
+            return
+        yield _start_session(self, user_id, self.router.url.query_parameters.get("next", ""))
+
+
+class SignupState(rx.State):
+    error: str = ""
+    loading: bool = False
+    sent_to: str = ""
+    browser_timezone: str = "UTC"
+
+    @rx.var
+    def mail_in_outbox(self) -> bool:
+        """No SMTP: tell the self-hoster where confirmation links go."""
+        return not get_settings().smtp_url
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        self.loading = False
+        self.sent_to = ""
+        return [
+            AuthState.redirect_if_signed_in,
+            rx.call_script(
+                "Intl.DateTimeFormat().resolvedOptions().timeZone",
+                callback=SignupState.set_browser_timezone,
+            ),
+        ]
+
+    @rx.event
+    def set_browser_timezone(self, value: str):
+        if isinstance(value, str) and service.is_valid_timezone(value):
+            self.browser_timezone = value
+
+    @rx.event
+    def start_over(self):
+        self.sent_to = ""
+        self.error = ""
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        self.loading = True
+        yield
+        email = str(form.get("email", ""))
+        try:
+            with session_scope() as db:
+                result = service.sign_up(
+                    email,
+                    str(form.get("password", "")),
+                    session=db,
+                    full_name=str(form.get("full_name", "")),
+                    timezone=self.browser_timezone,
+                    ip=client_ip(self),
+                )
+        except service.AccountError as exc:
+            self.error = str(exc)
+            self.loading = False
+            return
+        if result.user_id is not None:
+            yield rx.toast.success("Welcome! Your account is ready.")
+            yield _start_session(self, result.user_id, "/dashboard")
+            return
+        self.sent_to = service.normalize_email(email)
+        self.loading = False
+
+
+class ForgotState(rx.State):
+    error: str = ""
+    loading: bool = False
+    sent: bool = False
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        self.loading = False
+        self.sent = False
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        self.loading = True
+        yield
+        try:
+            with session_scope() as db:
+                service.request_password_reset(
+                    str(form.get("email", "")), session=db, ip=client_ip(self)
+                )
+        except service.AccountError as exc:
+            self.error = str(exc)
+            self.loading = False
+            return
+        self.sent = True
+        self.loading = False
+
+
+class ResetState(rx.State):
+    error: str = ""
+    loading: bool = False
+    token_ok: bool = False
+    checked: bool = False
+
+    def _token(self) -> str:
+        return self.router.url.query_parameters.get("token", "")
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        self.loading = False
+        with session_scope() as db:
+            self.token_ok = service.reset_token_is_valid(self._token(), session=db)
+        self.checked = True
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        password = str(form.get("password", ""))
+        if password != str(form.get("confirm", "")):
+            self.error = "The two passwords don't match."
+            return
+        self.loading = True
+        yield
+        try:
+            with session_scope() as db:
+                user_id = service.reset_password(self._token(), password, session=db)
+        except service.AccountError as exc:
+            self.error = str(exc)
+            self.loading = False
+            with session_scope() as db:
+                self.token_ok = service.reset_token_is_valid(self._token(), session=db)
+            return
+        yield rx.toast.success("Password changed. Every other device was signed out.")
+        yield _start_session(self, user_id, "/dashboard")
+
+
+class VerifyState(rx.State):
+    error: str = ""
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        token = self.router.url.query_parameters.get("token", "")
+        try:
+            with session_scope() as db:
+                user_id = service.verify_email(token, session=db)
+        except service.AccountError as exc:
+            self.error = str(exc)
+            return None
+        return _start_session(self, user_id, "/dashboard")
+
+
+def zoneinfo_or_utc(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def describe_user_agent(ua: str) -> str:
+    """'Chrome on macOS' from a User-Agent string (good enough for a sessions list)."""
+    if not ua:
+        return "Unknown device"
+    browser = next(
+        (
+            name
+            for key, name in (
+                ("Edg/", "Edge"),
+                ("OPR/", "Opera"),
+                ("Firefox/", "Firefox"),
+                ("Chrome/", "Chrome"),
+                ("Chromium/", "Chromium"),
+                ("Safari/", "Safari"),
+            )
+            if key in ua
+        ),
+        "Browser",
+    )
+    system = next(
+        (
+            name
+            for key, name in (
+                ("Android", "Android"),
+                ("iPhone", "iOS"),
+                ("iPad", "iPadOS"),
+                ("Windows", "Windows"),
+                ("Mac OS X", "macOS"),
+                ("CrOS", "ChromeOS"),
+                ("Linux", "Linux"),
+            )
+            if key in ua
+        ),
+        "",
+    )
+    return f"{browser} on {system}" if system else browser
+
+
+class SettingsState(rx.State):
+    """Profile, time zone, password and sessions of the signed-in user."""
+
+    full_name: str = ""
+    email: str = ""
+    timezone: str = "UTC"
+    browser_timezone: str = ""
+    sessions: list[dict[str, str]] = []
+    profile_error: str = ""
+    email_error: str = ""
+    password_error: str = ""
+    saving: str = ""  # which form is submitting: profile | email | password | sessions
+    form_key: int = 0  # bumped to reset uncontrolled password inputs after success
+
+    @rx.var(cache=True)
+    def timezone_options(self) -> list[str]:
+        return list(service.timezone_names())
+
+    def _uid(self) -> uuid.UUID | None:
+        return session_user_id(self)
+
+    def _refresh(self, uid: uuid.UUID) -> None:
+        with session_scope() as db:
+            profile = service.get_profile(uid, session=db)
+            infos = service.list_sessions(uid, session=db, current_token=session_token(self))
+        self.full_name = profile.full_name
+        self.email = profile.email
+        self.timezone = profile.timezone
+        tz = zoneinfo_or_utc(profile.timezone)
+        self.sessions = [
+            {
+                "id": info.id,
+                "device": describe_user_agent(info.user_agent),
+                "ip": info.ip_address or "unknown IP",
+                "last_seen": info.last_seen_at.astimezone(tz).strftime("%d %b %Y, %H:%M"),
+                "created": info.created_at.astimezone(tz).strftime("%d %b %Y"),
+                "current": "1" if info.current else "",
+            }
+            for info in infos
+        ]
+
+    @rx.event
+    def on_load(self):
+        self.profile_error = self.email_error = self.password_error = ""
+        self.saving = ""
+        uid = self._uid()
+        if uid is None:
+            return None  # the page guard redirects to /login
+        self._refresh(uid)
+        return rx.call_script(
+            "Intl.DateTimeFormat().resolvedOptions().timeZone",
+            callback=SettingsState.set_browser_timezone,
+        )
+
+    @rx.event
+    def set_browser_timezone(self, value: str):
+        if isinstance(value, str) and service.is_valid_timezone(value):
+            self.browser_timezone = value
+
+    @rx.event
+    def use_browser_timezone(self):
+        if self.browser_timezone:
+            self.timezone = self.browser_timezone
+
+    @rx.event
+    def set_timezone(self, value: str):
+        self.timezone = value
+
+    @rx.event
+    def save_profile(self, form: dict):
+        self.profile_error = ""
+        uid = self._uid()
+        if uid is None:
+            return rx.redirect("/login?next=/settings")
+        self.saving = "profile"
+        yield
+        try:
+            with session_scope() as db:
+                profile = service.update_profile(
+                    uid,
+                    session=db,
+                    full_name=str(form.get("full_name", "")),
+                    timezone=str(form.get("timezone", self.timezone)).strip(),
+                )
+        except service.AccountError as exc:
+            self.profile_error = str(exc)
+            self.saving = ""
+            return None
+        self.saving = ""
+        self.full_name = profile.full_name
+        self.timezone = profile.timezone
+        yield AuthState.require_login  # refresh the name in the header
+        yield rx.toast.success("Profile saved.")
+        return None
+
+    @rx.event
+    def change_email(self, form: dict):
+        self.email_error = ""
+        uid = self._uid()
+        if uid is None:
+            return rx.redirect("/login?next=/settings")
+        self.saving = "email"
+        yield
+        try:
+            with session_scope() as db:
+                profile = service.change_email(
+                    uid,
+                    str(form.get("email", "")),
+                    str(form.get("password", "")),
+                    session=db,
+                    ip=client_ip(self),
+                )
+        except service.AccountError as exc:
+            self.email_error = str(exc)
+            self.saving = ""
+            return None
+        self.saving = ""
+        self.email = profile.email
+        self.form_key += 1
+        yield AuthState.require_login
+        yield rx.toast.success("Email changed.")
+        return None
+
+    @rx.event
+    def change_password(self, form: dict):
+        self.password_error = ""
+        uid = self._uid()
+        if uid is None:
+            return rx.redirect("/login?next=/settings")
+        new = str(form.get("new_password", ""))
+        if new != str(form.get("confirm", "")):
+            self.password_error = "The two new passwords don't match."
+            return None
+        self.saving = "password"
+        yield
+        try:
+            with session_scope() as db:
+                revoked = service.change_password(
+                    uid,
+                    str(form.get("current_password", "")),
+                    new,
+                    session=db,
+                    keep_token=session_token(self),
+                    ip=client_ip(self),
+                )
+        except service.AccountError as exc:
+            self.password_error = str(exc)
+            self.saving = ""
+            return None
+        self.saving = ""
+        self.form_key += 1
+        self._refresh(uid)
+        others = f" {revoked} other session(s) were signed out." if revoked else ""
+        yield rx.toast.success("Password changed." + others)
+        return None
+
+    @rx.event
+    def sign_out_session(self, session_id: str):
+        uid = self._uid()
+        if uid is None:
+            return rx.redirect("/login?next=/settings")
+        try:
+            with session_scope() as db:
+                service.revoke_session_by_id(uuid.UUID(session_id), user_id=uid, session=db)
+        except (service.NotFound, ValueError):
+            return rx.toast.error("That session no longer exists.")
+        self._refresh(uid)
+        return rx.toast.success("That device was signed out.")
+
+    @rx.event
+    def sign_out_others(self):
+        uid = self._uid()
+        if uid is None:
+            return rx.redirect("/login?next=/settings")
+        self.saving = "sessions"
+        with session_scope() as db:
+            count = service.revoke_user_sessions(uid, session=db, except_token=session_token(self))
+        self.saving = ""
+        self._refresh(uid)
+        if count:
+            return rx.toast.success(f"Signed out of {count} other session(s).")
+        return rx.toast.info("No other sessions were signed in.")
