@@ -16,7 +16,7 @@ from rq_scheduler import Scheduler
 
 from aigrowth.logging_setup import configure_logging
 from aigrowth.redis_client import get_redis
-from workers.queues import DEFAULT
+from workers.queues import ANALYTICS, DEFAULT, PUBLISH
 from workers.wait import wait_for_redis
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,35 @@ class PeriodicJob:
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
         id="periodic-heartbeat", func="workers.jobs.heartbeat", interval_s=HEARTBEAT_INTERVAL_S
+    ),
+    # Publishing (DESIGN §6): the dispatcher finds due posts in the DB every 2 s (on the
+    # publish queue, so workers take it first); the reconciler frees expired leases.
+    PeriodicJob(
+        id="periodic-publish-dispatch",
+        func="workers.publish_jobs.dispatch_due",
+        interval_s=2,
+        queue=PUBLISH,
+        timeout_s=120,
+    ),
+    PeriodicJob(
+        id="periodic-publish-reconcile",
+        func="workers.publish_jobs.reconcile",
+        interval_s=120,
+        queue=PUBLISH,
+        timeout_s=900,
+    ),
+    PeriodicJob(
+        id="periodic-analytics-pull",
+        func="workers.analytics_jobs.pull_all",
+        cron="0 3 * * *",
+        queue=ANALYTICS,
+        timeout_s=3 * 3600,
+    ),
+    PeriodicJob(
+        id="periodic-token-refresh",
+        func="workers.token_jobs.refresh_expiring",
+        interval_s=6 * 3600,
+        timeout_s=1800,
     ),
 ]
 
@@ -67,11 +96,27 @@ def register_periodic_jobs(scheduler: Scheduler, jobs: list[PeriodicJob] | None 
                 queue_name=job.queue,
                 timeout=job.timeout_s,
             )
+    scheduler.connection.set(REGISTERED_KEY, "1")
     return len(jobs)
 
 
+# Set when the periodic jobs are registered; gone after Redis lost its data.
+REGISTERED_KEY = "aigrowth:scheduler:registered"
+
+
+class SelfHealingScheduler(Scheduler):
+    """Re-registers the periodic jobs when Redis lost them (restart without data), so
+    a Redis wipe only delays the dispatcher by one scheduler tick."""
+
+    def enqueue_jobs(self):  # type: ignore[no-untyped-def]
+        if not self.connection.exists(REGISTERED_KEY):
+            log.warning("Periodic jobs missing from Redis; registering them again")
+            register_periodic_jobs(self)
+        return super().enqueue_jobs()
+
+
 def make_scheduler(redis: Redis, interval_s: float = 1.0) -> Scheduler:
-    return Scheduler(queue_name=DEFAULT, connection=redis, interval=interval_s)
+    return SelfHealingScheduler(queue_name=DEFAULT, connection=redis, interval=interval_s)
 
 
 def main() -> None:

@@ -1,0 +1,220 @@
+"""Daily metrics pull: one row per post per day, engagement rate computed.
+
+Run at 03:00 UTC by the scheduler (`workers.analytics_jobs.pull_all`). Accounts are
+independent: a revoked token or a platform outage on one account is logged and the
+others carry on. Posts of one account are fetched one after another (platform rate
+limits are per account); a 429 waits out a short Retry-After once, else the account is
+skipped until tomorrow. Accounts run in parallel threads, since waiting on platforms
+is the cost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from aigrowth.analytics.models import AnalyticsSnapshot
+from aigrowth.content.models import Content, ContentStatus
+from aigrowth.dbtypes import utcnow
+
+log = logging.getLogger(__name__)
+
+C = Content.__table__.c
+SNAP = AnalyticsSnapshot.__table__
+
+WINDOW_DAYS = 30
+# A Retry-After up to this long is waited out; longer skips the account for today.
+MAX_INLINE_WAIT_S = 60.0
+THREADS = 8
+
+
+def engagement_rate(
+    *,
+    impressions: int | None,
+    reach: int | None = None,
+    likes: int | None = None,
+    comments: int | None = None,
+    shares: int | None = None,
+    saves: int | None = None,
+    clicks: int | None = None,
+) -> float | None:
+    """Interactions ÷ impressions (or reach when the platform has no impressions).
+
+    None when there is no denominator (Bluesky and Mastodon give no views): a missing
+    figure is unknown, not zero. Interactions the platform does not report count as 0
+    only when at least one is reported.
+    """
+    denominator = impressions if impressions else reach
+    parts = [likes, comments, shares, saves, clicks]
+    if not denominator or all(p is None for p in parts):
+        return None
+    return round(sum(p or 0 for p in parts) / denominator, 6)
+
+
+@dataclass
+class PullStats:
+    posts: int = 0
+    rows: int = 0
+    failed_accounts: int = 0
+    skipped_accounts: int = 0
+
+
+def _upsert(s: Session, values: dict[str, Any]) -> None:
+    dialect = s.get_bind().dialect.name
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(SNAP).values(**values)
+    update = {
+        k: stmt.excluded[k]
+        for k in (
+            "impressions",
+            "reach",
+            "likes",
+            "comments",
+            "shares",
+            "clicks",
+            "saves",
+            "engagement_rate",
+            "fetched_at",
+        )
+    }
+    s.execute(stmt.on_conflict_do_update(index_elements=["content_id", "day"], set_=update))
+
+
+def _store(engine: Engine, post: Any, metrics: Any, day: date) -> None:
+    values = {
+        "id": uuid.uuid4(),
+        "content_id": post.id,
+        "business_id": post.business_id,
+        "platform": post.platform,
+        "day": day,
+        "impressions": metrics.impressions,
+        "reach": metrics.reach,
+        "likes": metrics.likes,
+        "comments": metrics.comments,
+        "shares": metrics.shares,
+        "clicks": metrics.clicks,
+        "saves": metrics.saves,
+        "engagement_rate": engagement_rate(
+            impressions=metrics.impressions,
+            reach=metrics.reach,
+            likes=metrics.likes,
+            comments=metrics.comments,
+            shares=metrics.shares,
+            saves=metrics.saves,
+            clicks=metrics.clicks,
+        ),
+        "fetched_at": utcnow(),
+    }
+    with Session(engine) as s:
+        _upsert(s, values)
+        s.commit()
+
+
+def _pull_account(engine: Engine, account_id: uuid.UUID, posts: list[Any], day: date) -> int:
+    from aigrowth.publishing.service import _account_ref, _connector, _label
+    from aigrowth.social.connectors.base import AuthError, PublishContext, RetryableError
+
+    platform = posts[0].platform
+    connector = _connector(platform)
+    try:
+        ref = _account_ref(engine, account_id)
+    except AuthError as exc:
+        log.warning("Analytics: %s account %s needs reconnecting: %s", platform, account_id, exc)
+        raise
+    rows = 0
+    for post in posts:
+        ctx = PublishContext(account=ref, text=post.text or "", publish_state=post.publish_state)
+        waited = False
+        while True:
+            try:
+                metrics = connector.fetch_metrics(ctx, post.remote_id)
+                break
+            except RetryableError as exc:
+                wait = float(exc.retry_after or 5.0)
+                if waited or wait > MAX_INLINE_WAIT_S:
+                    log.warning(
+                        "Analytics: %s rate limited for %s; rest of the account tomorrow",
+                        _label(platform),
+                        account_id,
+                    )
+                    return rows
+                waited = True
+                time.sleep(wait)
+            except AuthError:
+                raise
+            except Exception as exc:  # one post (e.g. deleted on the platform) is skipped
+                log.info("Analytics: metrics of %s unavailable: %s", post.id, exc)
+                metrics = None
+                break
+        if metrics is not None:
+            _store(engine, post, metrics, day)
+            rows += 1
+    return rows
+
+
+def pull_all(
+    *, engine: Engine | None = None, day: date | None = None, now: datetime | None = None
+) -> PullStats:
+    """Fetch today's counters for every post published in the last 30 days."""
+    if engine is None:
+        from aigrowth.db import get_engine
+
+        engine = get_engine()
+    now = now or utcnow()
+    day = day or now.date()
+    since = now - timedelta(days=WINDOW_DAYS)
+    with Session(engine) as s:
+        posts = s.execute(
+            sa.select(
+                C.id,
+                C.business_id,
+                C.platform,
+                C.social_account_id,
+                C.remote_id,
+                C.text,
+                C.publish_state,
+            ).where(
+                C.status == ContentStatus.PUBLISHED.value,
+                C.published_at >= since,
+                C.remote_id.is_not(None),
+                C.social_account_id.is_not(None),
+            )
+        ).all()
+    by_account: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for p in posts:
+        by_account[p.social_account_id].append(p)
+    stats = PullStats(posts=len(posts))
+
+    def run(item: tuple[uuid.UUID, list[Any]]) -> int | None:
+        account_id, account_posts = item
+        try:
+            return _pull_account(engine, account_id, account_posts, day)
+        except Exception as exc:  # one account never stops the others
+            log.warning("Analytics pull failed for account %s: %s", account_id, exc)
+            return None
+
+    if by_account:
+        with ThreadPoolExecutor(max_workers=min(THREADS, len(by_account))) as pool:
+            for result in pool.map(run, by_account.items()):
+                if result is None:
+                    stats.failed_accounts += 1
+                else:
+                    stats.rows += result
+    log.info(
+        "Analytics pull: %d posts, %d rows, %d accounts failed",
+        stats.posts,
+        stats.rows,
+        stats.failed_accounts,
+    )
+    return stats

@@ -1,0 +1,64 @@
+"""Periodic token refresh: every 6 h, tokens expiring within 12 h are refreshed.
+
+Refresh itself (serialised per account, rotated refresh tokens saved before use,
+`invalid_grant` → needs_reconnect + one notification) is the social service's
+`ensure_fresh_token`; this loop only picks the accounts and isolates failures.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from aigrowth.dbtypes import utcnow
+from aigrowth.social.models import AccountStatus, SocialAccount
+
+log = logging.getLogger(__name__)
+
+S = SocialAccount.__table__.c
+HORIZON = timedelta(hours=12)
+
+
+def refresh_expiring(*, engine: Engine | None = None, horizon: timedelta = HORIZON) -> dict:
+    if engine is None:
+        from aigrowth.db import get_engine
+
+        engine = get_engine()
+    now = utcnow()
+    with Session(engine) as s:
+        ids = (
+            s.execute(
+                sa.select(S.id).where(
+                    S.status != AccountStatus.NEEDS_RECONNECT.value,
+                    S.refresh_token_enc.is_not(None),
+                    S.token_expires_at.is_not(None),
+                    S.token_expires_at < now + horizon,
+                )
+            )
+            .scalars()
+            .all()
+        )
+    stats = {"accounts": len(ids), "refreshed": 0, "failed": 0}
+    if not ids:
+        return stats
+    from aigrowth.social import service as social
+
+    for account_id in ids:
+        try:
+            with Session(engine, expire_on_commit=False) as s:
+                try:
+                    social.ensure_fresh_token(
+                        account_id, session=s, margin_s=horizon.total_seconds()
+                    )
+                except TypeError:
+                    social.ensure_fresh_token(account_id, session=s)
+                s.commit()
+            stats["refreshed"] += 1
+        except Exception as exc:  # one account never stops the others
+            stats["failed"] += 1
+            log.warning("Token refresh failed for account %s: %s", account_id, exc)
+    return stats
