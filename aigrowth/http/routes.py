@@ -10,11 +10,13 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
 from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
 from aigrowth.http.health import health
 
 ROUTES: list[BaseRoute] = [
     Route("/health", health, methods=["GET"]),
     *ACCOUNT_ROUTES,
+    *CONTENT_ROUTES,
 ]
 
 

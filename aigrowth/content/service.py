@@ -1,0 +1,1298 @@
+"""Content studio domain: library queries, editing with versions, variants, media,
+scheduling and the calendar view model.
+
+Every function takes ``user_id`` and scopes by ownership (content → business → user):
+another user's id simply is not found. Errors are :class:`ContentError` with a message
+meant for the user; nothing is changed when one is raised.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+import struct
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from aigrowth.accounts.models import User
+from aigrowth.businesses.models import Business
+from aigrowth.content import planning
+from aigrowth.content.models import Content, ContentStatus, ContentVersion, MediaAsset
+from aigrowth.content.rules import PLATFORM_RULES, Problem, blocking, validate_post
+from aigrowth.dbtypes import utcnow
+from aigrowth.settings import get_settings
+from aigrowth.social.models import AccountStatus, SocialAccount
+from aigrowth.strategy.models import Strategy
+
+log = logging.getLogger(__name__)
+
+S = ContentStatus
+# States in which the text, media and time may still change (DESIGN §6).
+EDITABLE = frozenset({S.DRAFT, S.SCHEDULED, S.FAILED})
+SCHEDULABLE = frozenset({S.DRAFT, S.SCHEDULED, S.FAILED})
+UNSCHEDULABLE = frozenset({S.SCHEDULED, S.FAILED})
+DELETABLE = frozenset({S.DRAFT, S.SCHEDULED, S.FAILED, S.PUBLISHED})
+USABLE_ACCOUNT = frozenset({AccountStatus.ACTIVE, AccountStatus.EXPIRING})
+
+# 8 MB: Instagram's JPEG limit, the strictest platform we publish images to.
+MEDIA_MAX_BYTES = 8 * 1024 * 1024
+ALLOWED_IMAGE_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+}
+STATUS_WORDS = {
+    S.PUBLISHING: "is being published right now",
+    S.PUBLISHED: "is already published",
+    S.NEEDS_ATTENTION: "needs attention: we could not confirm whether it was published, so it "
+    "is being checked before anything else happens to it",
+}
+
+
+class ContentError(Exception):
+    """A refusal with a message for the user; nothing was changed."""
+
+
+class NotFound(ContentError):
+    pass
+
+
+class NeedsAccount(ContentError):
+    """Scheduling needs a connected account: none exists, or the user must pick one."""
+
+    def __init__(self, message: str, accounts: list[dict[str, str]] | None = None):
+        super().__init__(message)
+        self.accounts = accounts or []
+
+
+class InvalidPost(ContentError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("Fix these first: " + " ".join(p.message for p in problems))
+
+
+# --------------------------------------------------------------------------- ownership
+def owned_business(
+    business_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session
+) -> Business:
+    business = session.get(Business, _uuid(business_id))
+    if business is None or business.user_id != user_id:
+        raise NotFound("That business was not found.")
+    return business
+
+
+def current_business_id(
+    *, user_id: uuid.UUID, session: Session, preferred: str | None = None
+) -> uuid.UUID | None:
+    """The business the user works on: ``preferred`` when it is theirs, else the newest."""
+    if preferred:
+        try:
+            return owned_business(preferred, user_id=user_id, session=session).id
+        except (ContentError, ValueError):
+            pass
+    return session.exec(
+        select(Business.id)
+        .where(Business.user_id == user_id)
+        .order_by(col(Business.created_at).desc())
+    ).first()
+
+
+def get_owned(
+    content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session, lock: bool = False
+) -> Content:
+    try:
+        cid = _uuid(content_id)
+    except ValueError:
+        raise NotFound("That post was not found.") from None
+    stmt = (
+        select(Content)
+        .join(Business, Business.id == Content.business_id)
+        .where(Content.id == cid, Business.user_id == user_id)
+    )
+    if lock:
+        stmt = stmt.with_for_update()
+    content = session.exec(stmt).first()
+    if content is None:
+        raise NotFound("That post was not found. It may have been deleted.")
+    return content
+
+
+def user_timezone(user_id: uuid.UUID, *, session: Session) -> str:
+    user = session.get(User, user_id)
+    return (user.timezone if user else "") or "UTC"
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _refuse_unless(content: Content, allowed: Iterable[str], action: str) -> None:
+    if content.status not in allowed:
+        why = STATUS_WORDS.get(content.status, f"is {content.status.replace('_', ' ')}")
+        raise ContentError(f"You cannot {action} this post: it {why}.")
+
+
+# --------------------------------------------------------------------------- library
+@dataclass
+class LibraryFilter:
+    status: str = ""
+    platform: str = ""
+    pillar: str = ""
+    search: str = ""
+    date_from: date | None = None  # local dates, inclusive, on the planned/created time
+    date_to: date | None = None
+
+
+@dataclass
+class LibraryPage:
+    rows: list[dict[str, str]]
+    total: int
+    page: int
+    pages: int
+
+
+def _sort_time():
+    return sa.func.coalesce(Content.scheduled_for, Content.published_at, Content.created_at)
+
+
+def list_library(
+    business_id: uuid.UUID | str,
+    filt: LibraryFilter,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    page: int = 1,
+    page_size: int = 20,
+) -> LibraryPage:
+    """One page of posts (only the columns the list shows), newest planned first."""
+    business = owned_business(business_id, user_id=user_id, session=session)
+    tz = user_timezone(user_id, session=session)
+    where = [Content.business_id == business.id]
+    if filt.status:
+        where.append(Content.status == filt.status)
+    if filt.platform:
+        where.append(Content.platform == filt.platform)
+    if filt.pillar:
+        where.append(Content.pillar == filt.pillar)
+    if filt.search.strip():
+        term = (
+            "%"
+            + filt.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        where.append(
+            sa.or_(
+                col(Content.text).ilike(term, escape="\\"),
+                col(Content.title).ilike(term, escape="\\"),
+                col(Content.pillar).ilike(term, escape="\\"),
+            )
+        )
+    if filt.date_from or filt.date_to:
+        first = filt.date_from or date(1970, 1, 1)
+        last = filt.date_to or date(9999, 12, 30)
+        start, end = planning.local_day_bounds_utc(first, last, tz)
+        where.append(_sort_time() >= start)
+        where.append(_sort_time() < end)
+    total = session.exec(select(sa.func.count()).select_from(Content).where(*where)).one()
+    pages = max(1, -(-int(total) // page_size))
+    page = min(max(1, page), pages)
+    rows = session.exec(
+        select(
+            Content.id,
+            Content.platform,
+            Content.status,
+            Content.pillar,
+            sa.func.substr(Content.text, 1, 160),
+            Content.scheduled_for,
+            Content.published_at,
+            Content.group_id,
+            Content.last_error,
+            Content.media,
+        )
+        .where(*where)
+        .order_by(_sort_time().desc(), col(Content.id))
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    out = []
+    for cid, platform, status, pillar, text, sched, published, group, error, media in rows:
+        when = published or sched
+        out.append(
+            {
+                "id": str(cid),
+                "platform": platform,
+                "status": status,
+                "pillar": pillar or "",
+                "preview": (text or "").replace("\n", " "),
+                "when": format_local(when, tz) if when else "Not planned",
+                "group_id": str(group) if group else "",
+                "error": error or "",
+                "media_count": str(len(media or [])),
+            }
+        )
+    return LibraryPage(rows=out, total=int(total), page=page, pages=pages)
+
+
+def pillars_of(business_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> list[str]:
+    business = owned_business(business_id, user_id=user_id, session=session)
+    names = set(
+        session.exec(
+            select(Content.pillar)
+            .where(Content.business_id == business.id, Content.pillar != "")
+            .distinct()
+        ).all()
+    )
+    names.update(active_targets(business.id, session=session).pillars)
+    return sorted(names)
+
+
+def format_local(instant: datetime, tz: str) -> str:
+    local = planning.utc_to_local(instant, tz)
+    return local.strftime("%a %d %b %Y, %H:%M")
+
+
+# --------------------------------------------------------------------------- editing
+def post_problems(content: Content, *, session: Session) -> list[Problem]:
+    instance_limit = None
+    if content.platform == "mastodon" and content.social_account_id:
+        account = session.get(SocialAccount, content.social_account_id)
+        if account is not None:
+            instance_limit = _int_or_none((account.meta or {}).get("max_characters"))
+    media = content.media or []
+    return validate_post(
+        content.platform,
+        content.text,
+        hashtags=content.hashtags or [],
+        media_count=len(media),
+        instance_limit=instance_limit,
+        alt_texts_missing=sum(1 for m in media if not (m.get("alt") or "").strip()),
+    )
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+
+
+def _keep_version(content: Content, reason: str, *, session: Session) -> None:
+    session.add(
+        ContentVersion(
+            content_id=content.id,
+            text=content.text,
+            hashtags=list(content.hashtags or []),
+            reason=reason,
+        )
+    )
+
+
+def save_text(
+    content_id: uuid.UUID | str,
+    text: str,
+    hashtags: Sequence[str] | None = None,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    reason: str = "edit",
+) -> Content:
+    """Save new text (and hashtags); the previous text is kept as a version.
+
+    Saving unchanged text is a no-op (no empty versions). A scheduled post stays
+    scheduled only while it is still valid for its platform.
+    """
+    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    _refuse_unless(content, EDITABLE, "edit")
+    from aigrowth.content.rules import normalise_hashtag
+
+    new_tags = (
+        content.hashtags
+        if hashtags is None
+        else [t for t in (normalise_hashtag(h) for h in hashtags) if t]
+    )
+    if text == content.text and list(new_tags or []) == list(content.hashtags or []):
+        return content
+    _keep_version(content, reason, session=session)
+    content.text = text
+    content.hashtags = list(new_tags or [])
+    content.updated_at = utcnow()
+    if content.status == S.SCHEDULED:
+        errors = blocking(post_problems(content, session=session))
+        if errors:
+            session.rollback()
+            raise InvalidPost(errors)
+    session.add(content)
+    session.commit()
+    return content
+
+
+def list_versions(
+    content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session, tz: str = "UTC"
+) -> list[dict[str, str]]:
+    content = get_owned(content_id, user_id=user_id, session=session)
+    versions = session.exec(
+        select(ContentVersion)
+        .where(ContentVersion.content_id == content.id)
+        .order_by(col(ContentVersion.created_at).desc())
+        .limit(50)
+    ).all()
+    return [
+        {
+            "id": str(v.id),
+            "text": v.text,
+            "hashtags": " ".join("#" + h for h in v.hashtags or []),
+            "reason": v.reason,
+            "when": format_local(v.created_at, tz),
+        }
+        for v in versions
+    ]
+
+
+def restore_version(
+    content_id: uuid.UUID | str,
+    version_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+) -> Content:
+    content = get_owned(content_id, user_id=user_id, session=session)
+    version = session.get(ContentVersion, _uuid(version_id))
+    if version is None or version.content_id != content.id:
+        raise NotFound("That version was not found.")
+    return save_text(
+        content.id,
+        version.text,
+        version.hashtags,
+        user_id=user_id,
+        session=session,
+        reason="restore",
+    )
+
+
+def set_pillar(
+    content_id: uuid.UUID | str, pillar: str, *, user_id: uuid.UUID, session: Session
+) -> Content:
+    content = get_owned(content_id, user_id=user_id, session=session)
+    _refuse_unless(content, EDITABLE, "edit")
+    content.pillar = pillar.strip()[:120]
+    content.updated_at = utcnow()
+    session.add(content)
+    session.commit()
+    return content
+
+
+def delete_content(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> None:
+    """Delete a post from the studio (a published post stays on the platform)."""
+    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    _refuse_unless(content, DELETABLE, "delete")
+    session.delete(content)
+    session.commit()
+
+
+def create_draft(
+    business_id: uuid.UUID | str,
+    platform: str,
+    text: str = "",
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    pillar: str = "",
+    hashtags: Sequence[str] = (),
+    planned_for: datetime | None = None,
+) -> Content:
+    business = owned_business(business_id, user_id=user_id, session=session)
+    if platform not in PLATFORM_RULES:
+        raise ContentError(f"“{platform}” is not a platform we publish to.")
+    strategy_id = session.exec(
+        select(Strategy.id).where(Strategy.business_id == business.id, Strategy.is_active == True)  # noqa: E712
+    ).first()
+    content = Content(
+        business_id=business.id,
+        strategy_id=strategy_id,
+        platform=platform,
+        text=text,
+        pillar=pillar,
+        hashtags=list(hashtags),
+        scheduled_for=planned_for,
+    )
+    session.add(content)
+    session.commit()
+    return content
+
+
+# --------------------------------------------------------------------------- variants
+def create_variant(
+    content_id: uuid.UUID | str, platform: str, *, user_id: uuid.UUID, session: Session
+) -> Content:
+    """Adapt the same idea to another platform: a new row in the same group, a draft."""
+    source = get_owned(content_id, user_id=user_id, session=session)
+    if platform not in PLATFORM_RULES:
+        raise ContentError(f"“{platform}” is not a platform we publish to.")
+    if source.group_id is None:
+        source.group_id = uuid.uuid4()
+        session.add(source)
+    existing = session.exec(
+        select(Content.id).where(Content.group_id == source.group_id, Content.platform == platform)
+    ).first()
+    if existing is not None:
+        raise ContentError(f"This idea already has a {PLATFORM_RULES[platform].label} version.")
+    variant = Content(
+        business_id=source.business_id,
+        strategy_id=source.strategy_id,
+        group_id=source.group_id,
+        platform=platform,
+        pillar=source.pillar,
+        content_type=source.content_type,
+        title=source.title,
+        text=source.text,
+        hashtags=list(source.hashtags or []),
+        media=[dict(m) for m in source.media or []],
+        ai_generated=source.ai_generated,
+        offline_draft=source.offline_draft,
+    )
+    session.add(variant)
+    session.commit()
+    return variant
+
+
+def list_variants(
+    content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session
+) -> list[dict[str, str]]:
+    content = get_owned(content_id, user_id=user_id, session=session)
+    if content.group_id is None:
+        return []
+    rows = session.exec(
+        select(Content.id, Content.platform, Content.status)
+        .where(Content.group_id == content.group_id, Content.business_id == content.business_id)
+        .order_by(Content.platform)
+    ).all()
+    return [
+        {"id": str(i), "platform": p, "status": s, "current": "1" if i == content.id else ""}
+        for i, p, s in rows
+    ]
+
+
+# --------------------------------------------------------------------------- accounts & scheduling
+def usable_accounts(
+    user_id: uuid.UUID, platform: str, *, session: Session, business_id: uuid.UUID | None = None
+) -> list[SocialAccount]:
+    stmt = select(SocialAccount).where(
+        SocialAccount.user_id == user_id,
+        SocialAccount.platform == platform,
+        col(SocialAccount.status).in_(list(USABLE_ACCOUNT)),
+    )
+    accounts = list(session.exec(stmt).all())
+    if business_id is not None:
+        # Accounts tied to another business of the same user are not offered.
+        accounts = [a for a in accounts if a.business_id in (None, business_id)]
+    return accounts
+
+
+def account_choice(account: SocialAccount) -> dict[str, str]:
+    name = account.display_name or account.handle or account.account_id
+    handle = account.handle
+    if account.instance_url:
+        handle = f"{handle} ({account.instance_url.removeprefix('https://')})"
+    return {"id": str(account.id), "name": name, "handle": handle, "type": account.account_type}
+
+
+def _pick_account(
+    content: Content, *, user_id: uuid.UUID, session: Session, account_id: str | None
+) -> SocialAccount:
+    label = (
+        PLATFORM_RULES[content.platform].label
+        if content.platform in PLATFORM_RULES
+        else content.platform
+    )
+    accounts = usable_accounts(
+        user_id, content.platform, session=session, business_id=content.business_id
+    )
+    if account_id:
+        for account in accounts:
+            if str(account.id) == str(account_id):
+                return account
+        raise NeedsAccount(
+            f"That {label} account is not connected (or needs reconnecting). Pick another one.",
+            [account_choice(a) for a in accounts],
+        )
+    if content.social_account_id:
+        for account in accounts:
+            if account.id == content.social_account_id:
+                return account
+    if not accounts:
+        raise NeedsAccount(
+            f"Connect a {label} account first: open Accounts (/accounts), choose {label} and "
+            "sign in. Your post stays a draft until then."
+        )
+    if len(accounts) > 1:
+        raise NeedsAccount(
+            f"You have {len(accounts)} {label} accounts connected. Which one should publish this post?",
+            [account_choice(a) for a in accounts],
+        )
+    return accounts[0]
+
+
+def schedule(
+    content_id: uuid.UUID | str,
+    when: datetime,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    account_id: str | None = None,
+    now: datetime | None = None,
+) -> Content:
+    """Schedule (or reschedule) a post for the aware instant ``when``.
+
+    Requires a connected account of the post's platform (asks which one when several),
+    a post valid for its platform, and a time not in the past.
+    """
+    if when.tzinfo is None:
+        raise ValueError("schedule() needs an aware datetime")
+    now = now or utcnow()
+    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    _refuse_unless(content, SCHEDULABLE, "schedule")
+    if when < now - timedelta(minutes=1):
+        raise ContentError("That time is in the past. Pick a later time, or use “Publish now”.")
+    account = _pick_account(content, user_id=user_id, session=session, account_id=account_id)
+    content.social_account_id = account.id
+    errors = blocking(post_problems(content, session=session))
+    if errors:
+        session.rollback()
+        raise InvalidPost(errors)
+    content.scheduled_for = when.astimezone(UTC)
+    content.status = S.SCHEDULED
+    content.last_error = None
+    content.next_attempt_at = None
+    content.updated_at = utcnow()
+    session.add(content)
+    session.commit()
+    return content
+
+
+def schedule_local(
+    content_id: uuid.UUID | str,
+    day: date,
+    at: time | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    account_id: str | None = None,
+    now: datetime | None = None,
+) -> Content:
+    """Schedule at a wall-clock time in the user's time zone (DST-safe)."""
+    tz = user_timezone(user_id, session=session)
+    return schedule(
+        content_id,
+        planning.local_to_utc(day, at, tz),
+        user_id=user_id,
+        session=session,
+        account_id=account_id,
+        now=now,
+    )
+
+
+def move_to_day(
+    content_id: uuid.UUID | str,
+    day: date,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    at: str | None = None,
+    now: datetime | None = None,
+) -> Content:
+    """Calendar drag and drop: same local time of day (or ``at``) on another local day.
+
+    A scheduled post is rescheduled; a draft keeps being a draft with a new planned time.
+    """
+    tz = user_timezone(user_id, session=session)
+    content = get_owned(content_id, user_id=user_id, session=session)
+    _refuse_unless(content, EDITABLE, "move")
+    if at is None:
+        at = (
+            planning.utc_to_local(content.scheduled_for, tz).strftime("%H:%M")
+            if content.scheduled_for
+            else planning.DEFAULT_TIME
+        )
+    when = planning.local_to_utc(day, at, tz)
+    if content.status == S.SCHEDULED:
+        return schedule(content.id, when, user_id=user_id, session=session, now=now)
+    if when < (now or utcnow()) - timedelta(minutes=1):
+        raise ContentError("That time is in the past. Pick a later day.")
+    content.scheduled_for = when
+    content.updated_at = utcnow()
+    session.add(content)
+    session.commit()
+    return content
+
+
+def unschedule(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> Content:
+    """Back to draft; the post leaves the publishing queue (and the calendar)."""
+    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    if content.status == S.DRAFT:
+        raise ContentError("This post is not scheduled.")
+    _refuse_unless(content, UNSCHEDULABLE, "unschedule")
+    content.status = S.DRAFT
+    content.scheduled_for = None
+    content.next_attempt_at = None
+    content.updated_at = utcnow()
+    session.add(content)
+    session.commit()
+    return content
+
+
+def publish_now(
+    content_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    account_id: str | None = None,
+) -> Content:
+    """Schedule for now; the publishing dispatcher sends it (immediately when it offers to)."""
+    now = utcnow()
+    content = schedule(
+        content_id, now, user_id=user_id, session=session, account_id=account_id, now=now
+    )
+    hook = _optional("aigrowth.publishing.service", "publish_now")
+    if hook is not None:
+        try:
+            hook(content.id, user_id=user_id, session=session)
+        except Exception:  # the dispatcher still finds the due post
+            log.exception(
+                "publishing.publish_now failed for %s; the dispatcher will pick it up", content.id
+            )
+        session.refresh(content)
+    return content
+
+
+def _optional(module: str, name: str):
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+# --------------------------------------------------------------------------- bulk
+@dataclass
+class BulkResult:
+    done: int = 0
+    failed: list[str] = field(default_factory=list)  # plain-words reasons
+
+    def summary(self, verb: str) -> str:
+        text = f"{verb} {self.done} post{'s' if self.done != 1 else ''}."
+        if self.failed:
+            text += f" {len(self.failed)} could not be: " + " ".join(self.failed[:3])
+        return text
+
+
+def _bulk(ids: Iterable[str], fn, *, session: Session) -> BulkResult:
+    result = BulkResult()
+    for cid in ids:
+        try:
+            fn(cid)
+            result.done += 1
+        except ContentError as exc:
+            session.rollback()
+            result.failed.append(str(exc))
+    return result
+
+
+def bulk_delete(ids: Iterable[str], *, user_id: uuid.UUID, session: Session) -> BulkResult:
+    return _bulk(
+        ids, lambda cid: delete_content(cid, user_id=user_id, session=session), session=session
+    )
+
+
+def bulk_unschedule(ids: Iterable[str], *, user_id: uuid.UUID, session: Session) -> BulkResult:
+    return _bulk(
+        ids, lambda cid: unschedule(cid, user_id=user_id, session=session), session=session
+    )
+
+
+def bulk_approve_schedule(
+    ids: Iterable[str], *, user_id: uuid.UUID, session: Session, now: datetime | None = None
+) -> BulkResult:
+    """Approve and schedule: each post at its planned time, or the next free cadence slot.
+
+    Posts without a planned time go to the next day at the platform's best time (from
+    the strategy), one per day per platform, so a batch does not land all at once.
+    """
+    now = now or utcnow()
+    tz = user_timezone(user_id, session=session)
+    taken: Counter[tuple[date, str]] = Counter()
+
+    def one(cid: str) -> None:
+        content = get_owned(cid, user_id=user_id, session=session)
+        when = content.scheduled_for
+        if when is None or when < now:
+            targets = active_targets(content.business_id, session=session)
+            cad = targets.cadence.get(content.platform)
+            at = cad.best_times[0] if cad and cad.best_times else planning.DEFAULT_TIME
+            day = planning.utc_to_local(now, tz).date() + timedelta(days=1)
+            while taken[(day, content.platform)] or _has_post_on(content, day, tz, session=session):
+                day += timedelta(days=1)
+            taken[(day, content.platform)] += 1
+            when = planning.local_to_utc(day, at, tz)
+        schedule(content.id, when, user_id=user_id, session=session, now=now)
+
+    return _bulk(ids, one, session=session)
+
+
+def _has_post_on(content: Content, day: date, tz: str, *, session: Session) -> bool:
+    start, end = planning.local_day_bounds_utc(day, day, tz)
+    return (
+        session.exec(
+            select(Content.id).where(
+                Content.business_id == content.business_id,
+                Content.platform == content.platform,
+                Content.id != content.id,
+                col(Content.scheduled_for) >= start,
+                col(Content.scheduled_for) < end,
+            )
+        ).first()
+        is not None
+    )
+
+
+# --------------------------------------------------------------------------- AI hooks
+def _ai_rewrite():
+    """The AI layer's rewrite entry point, when it is installed."""
+    for module in ("aigrowth.ai.service", "aigrowth.ai.posts", "aigrowth.ai.generate"):
+        fn = _optional(module, "rewrite_post")
+        if fn is not None:
+            return fn
+    return None
+
+
+def optimise_with_ai(
+    content_id: uuid.UUID | str, feedback: str, *, user_id: uuid.UUID, session: Session
+) -> Content:
+    """Rewrite a post with the AI layer; the old text is kept as a version."""
+    content = get_owned(content_id, user_id=user_id, session=session)
+    _refuse_unless(content, EDITABLE, "rewrite")
+    rewrite = _ai_rewrite()
+    if rewrite is None:
+        raise ContentError("The AI writer is not available on this server yet.")
+    before_text, before_tags = content.text, list(content.hashtags or [])
+    result = rewrite(content.id, feedback.strip(), user_id=user_id, session=session)
+    session.expire_all()
+    content = get_owned(content_id, user_id=user_id, session=session)
+    if content.text == before_text and result is not None:
+        # The AI layer returned a result instead of saving it: save it here.
+        text = getattr(result, "text", None) or (
+            result.get("text") if isinstance(result, dict) else None
+        )
+        tags = getattr(result, "hashtags", None) or (
+            result.get("hashtags") if isinstance(result, dict) else None
+        )
+        if text:
+            content = save_text(
+                content.id,
+                text,
+                tags if tags is not None else before_tags,
+                user_id=user_id,
+                session=session,
+                reason="ai",
+            )
+    elif content.text != before_text:
+        has_version = session.exec(
+            select(ContentVersion.id).where(
+                ContentVersion.content_id == content.id, ContentVersion.text == before_text
+            )
+        ).first()
+        if has_version is None:
+            session.add(
+                ContentVersion(
+                    content_id=content.id, text=before_text, hashtags=before_tags, reason="ai"
+                )
+            )
+            session.commit()
+    return content
+
+
+def bulk_regenerate(
+    ids: Iterable[str], *, user_id: uuid.UUID, session: Session, feedback: str = ""
+) -> BulkResult:
+    return _bulk(
+        ids,
+        lambda cid: optimise_with_ai(
+            cid, feedback or "Write a fresh version of this post.", user_id=user_id, session=session
+        ),
+        session=session,
+    )
+
+
+# --------------------------------------------------------------------------- strategy targets
+def active_targets(business_id: uuid.UUID, *, session: Session) -> planning.Targets:
+    content = session.exec(
+        select(Strategy.content)
+        .where(Strategy.business_id == business_id, Strategy.is_active == True)  # noqa: E712
+        .order_by(col(Strategy.version).desc())
+    ).first()
+    return planning.parse_targets(content)
+
+
+# --------------------------------------------------------------------------- calendar
+@dataclass
+class CalendarModel:
+    """Everything the calendar page shows for one period, as plain strings."""
+
+    title: str
+    days: list[dict]  # {date, label, day_num, in_month, is_today, weekday, posts[], slots[]}
+    coverage_pillars: list[dict[str, str]]
+    coverage_platforms: list[dict[str, str]]
+    slots_total: int
+    posts_total: int
+    list_days: list[dict]  # only days with posts or slots, for the phone list view
+
+
+def calendar_rows(
+    business_id: uuid.UUID, start: datetime, end: datetime, *, session: Session
+) -> list[tuple]:
+    """Only what the calendar draws: one light row per post in [start, end)."""
+    return list(
+        session.exec(
+            select(
+                Content.id,
+                Content.platform,
+                Content.status,
+                Content.pillar,
+                Content.scheduled_for,
+                sa.func.substr(Content.text, 1, 60),
+            )
+            .where(
+                Content.business_id == business_id,
+                col(Content.scheduled_for) >= start,
+                col(Content.scheduled_for) < end,
+            )
+            .order_by(col(Content.scheduled_for))
+        ).all()
+    )
+
+
+def build_calendar(
+    rows: Sequence[tuple],
+    days: list[date],
+    *,
+    tz: str,
+    targets: planning.Targets,
+    today: date,
+    month: int | None,
+    title: str,
+) -> CalendarModel:
+    """Place rows on local days, find open cadence slots and compute coverage."""
+    zone = planning.get_zone(tz)
+    by_day: dict[date, list[dict[str, str]]] = {d: [] for d in days}
+    planned: Counter[tuple[date, str]] = Counter()
+    pillar_counts: Counter[str] = Counter()
+    platform_counts: Counter[str] = Counter()
+    for cid, platform, status, pillar, when, snippet in rows:
+        local = when.astimezone(zone)
+        day = local.date()
+        if day not in by_day:
+            continue
+        by_day[day].append(
+            {
+                "id": str(cid),
+                "platform": platform,
+                "status": status,
+                "time": local.strftime("%H:%M"),
+                "hour": str(local.hour),
+                "snippet": (snippet or "").replace("\n", " "),
+                "pillar": pillar or "",
+            }
+        )
+        if status != S.FAILED:
+            planned[(day, platform)] += 1
+            pillar_counts[pillar or ""] += 1
+            platform_counts[platform] += 1
+    slots = planning.open_slots(days, targets.cadence, planned, today=today)
+    slots_by_day: dict[date, list[dict[str, str]]] = {}
+    for slot in slots:
+        slots_by_day.setdefault(slot.day, []).append(
+            {"platform": slot.platform, "time": slot.at, "key": slot.key}
+        )
+    out_days = []
+    for d in days:
+        out_days.append(
+            {
+                "date": d.isoformat(),
+                "label": d.strftime("%a %d %b"),
+                "weekday": d.strftime("%a"),
+                "day_num": str(d.day),
+                "in_month": month is None or d.month == month,
+                "is_today": d == today,
+                "is_past": d < today,
+                "posts": by_day[d],
+                "slots": slots_by_day.get(d, []),
+            }
+        )
+    pillars = [
+        {
+            "name": r.name,
+            "planned": str(r.planned),
+            "planned_pct": f"{round(r.planned_share * 100)}",
+            "target_pct": f"{round(r.target_share * 100)}",
+            "delta": _delta_words(r.delta, bool(targets.pillars)),
+            "tone": _delta_tone(r.delta, bool(targets.pillars)),
+        }
+        for r in planning.coverage(pillar_counts, targets.pillars)
+    ]
+    cadence_share = planning.cadence_shares(targets.cadence)
+    platforms = [
+        {
+            "name": PLATFORM_RULES[r.name].label if r.name in PLATFORM_RULES else r.name,
+            "platform": r.name,
+            "planned": str(r.planned),
+            "planned_pct": f"{round(r.planned_share * 100)}",
+            "target_pct": f"{round(r.target_share * 100)}",
+            "delta": _delta_words(r.delta, bool(cadence_share)),
+            "tone": _delta_tone(r.delta, bool(cadence_share)),
+        }
+        for r in planning.coverage(platform_counts, cadence_share)
+        if r.name != "No pillar"
+    ]
+    list_days = [d for d in out_days if d["posts"] or d["slots"]]
+    return CalendarModel(
+        title=title,
+        days=out_days,
+        coverage_pillars=pillars,
+        coverage_platforms=platforms,
+        slots_total=len(slots),
+        posts_total=sum(len(v) for v in by_day.values()),
+        list_days=list_days,
+    )
+
+
+def _delta_words(delta: float, has_target: bool) -> str:
+    if not has_target:
+        return "no target"
+    pts = round(delta * 100)
+    if abs(pts) <= 5:
+        return "on target"
+    return f"{pts:+d} pts"
+
+
+def _delta_tone(delta: float, has_target: bool) -> str:
+    if not has_target or abs(delta) <= 0.05:
+        return "green" if has_target else "gray"
+    return "orange" if delta < 0 else "blue"
+
+
+def calendar_view(
+    business_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    anchor: date,
+    mode: str = "month",
+    now: datetime | None = None,
+) -> CalendarModel:
+    """The month (or week) around ``anchor`` in the user's time zone."""
+    business = owned_business(business_id, user_id=user_id, session=session)
+    tz = user_timezone(user_id, session=session)
+    today = planning.utc_to_local(now or utcnow(), tz).date()
+    if mode == "week":
+        days = planning.week_grid(anchor)
+        month = None
+        title = f"Week of {days[0].strftime('%d %b')} – {days[-1].strftime('%d %b %Y')}"
+    else:
+        days = [d for week in planning.month_grid(anchor.year, anchor.month) for d in week]
+        month = anchor.month
+        title = anchor.strftime("%B %Y")
+    start, end = planning.local_day_bounds_utc(days[0], days[-1], tz)
+    rows = calendar_rows(business.id, start, end, session=session)
+    return build_calendar(
+        rows,
+        days,
+        tz=tz,
+        targets=active_targets(business.id, session=session),
+        today=today,
+        month=month,
+        title=title,
+    )
+
+
+def fill_gaps(
+    business_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    anchor: date,
+    mode: str = "month",
+    now: datetime | None = None,
+) -> int:
+    """Create a draft for every open slot in the visible period; returns how many.
+
+    The AI layer writes the drafts when it offers ``generate_for_slots``; otherwise each
+    draft starts with an outline to edit. Drafts carry their planned time (status draft).
+    """
+    business = owned_business(business_id, user_id=user_id, session=session)
+    tz = user_timezone(user_id, session=session)
+    model = calendar_view(
+        business.id, user_id=user_id, session=session, anchor=anchor, mode=mode, now=now
+    )
+    targets = active_targets(business.id, session=session)
+    if not targets.cadence:
+        raise ContentError(
+            "Your strategy has no posting cadence yet. Create a strategy first (Strategy page)."
+        )
+    pillar_counts: Counter[str] = Counter(
+        {r["name"]: int(r["planned"]) for r in model.coverage_pillars}
+    )
+    slots: list[dict[str, str]] = []
+    current = now or utcnow()
+    for day in model.days:
+        for slot in day["slots"]:
+            when = planning.local_to_utc(date.fromisoformat(day["date"]), slot["time"], tz)
+            if when <= current:
+                continue
+            pillar = planning.most_needed_pillar(pillar_counts, targets.pillars)
+            pillar_counts[pillar] += 1
+            slots.append({"platform": slot["platform"], "when": when.isoformat(), "pillar": pillar})
+    if not slots:
+        return 0
+    generate = _optional("aigrowth.ai.service", "generate_for_slots")
+    if generate is not None:
+        created = generate(business.id, slots, user_id=user_id, session=session)
+        return len(created) if created is not None else len(slots)
+    for slot in slots:
+        label = PLATFORM_RULES[slot["platform"]].label
+        topic = slot["pillar"] or "your business"
+        session.add(
+            Content(
+                business_id=business.id,
+                platform=slot["platform"],
+                pillar=slot["pillar"],
+                text=f"[Draft for {label} — {topic}] Write or generate this post.",
+                scheduled_for=datetime.fromisoformat(slot["when"]),
+                offline_draft=True,
+            )
+        )
+    session.commit()
+    return len(slots)
+
+
+# --------------------------------------------------------------------------- media
+def _image_size(data: bytes, kind: str) -> tuple[int | None, int | None]:
+    """Width/height from the file header (no image library needed); None when unknown."""
+    try:
+        if kind == "png" and data[12:16] == b"IHDR":
+            w, h = struct.unpack(">II", data[16:24])
+            return w, h
+        if kind == "gif":
+            w, h = struct.unpack("<HH", data[6:10])
+            return w, h
+        if kind == "jpg":
+            i = 2
+            while i + 9 < len(data):
+                if data[i] != 0xFF:
+                    i += 1
+                    continue
+                marker = data[i + 1]
+                length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+                if marker in (
+                    0xC0,
+                    0xC1,
+                    0xC2,
+                    0xC3,
+                    0xC5,
+                    0xC6,
+                    0xC7,
+                    0xC9,
+                    0xCA,
+                    0xCB,
+                    0xCD,
+                    0xCE,
+                    0xCF,
+                ):
+                    h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+                    return w, h
+                i += 2 + length
+        if kind == "webp" and data[12:16] == b"VP8X":
+            w = int.from_bytes(data[24:27], "little") + 1
+            h = int.from_bytes(data[27:30], "little") + 1
+            return w, h
+    except struct.error:
+        pass
+    return None, None
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The real image type from the first bytes (the browser's claim is not trusted)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def media_url(stored_name: str) -> str:
+    return f"{get_settings().effective_api_url}/media/{stored_name}"
+
+
+def save_upload(
+    business_id: uuid.UUID | str,
+    filename: str,
+    data: bytes,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    max_bytes: int | None = None,
+) -> MediaAsset:
+    """Check and store an uploaded image under DATA_DIR/media; returns the asset row."""
+    business = owned_business(business_id, user_id=user_id, session=session)
+    settings = get_settings()
+    limit = max_bytes or MEDIA_MAX_BYTES
+    if not data:
+        raise ContentError("That file is empty.")
+    if len(data) > limit:
+        raise ContentError(
+            f"That image is {len(data) / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB. Make it smaller and try again."
+        )
+    mime = sniff_image(data)
+    if mime is None:
+        raise ContentError(
+            "That file is not an image we can publish. Upload a JPEG, PNG, GIF or WebP."
+        )
+    ext = ALLOWED_IMAGE_TYPES[mime]
+    width, height = _image_size(data, ext)
+    stored = f"{secrets.token_hex(16)}.{ext}"
+    media_dir = Path(settings.media_dir)
+    media_dir.mkdir(parents=True, exist_ok=True)
+    tmp = media_dir / (stored + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(media_dir / stored)
+    asset = MediaAsset(
+        business_id=business.id,
+        filename=Path(filename or "image").name[:255],
+        stored_name=stored,
+        content_type=mime,
+        size_bytes=len(data),
+        width=width,
+        height=height,
+    )
+    session.add(asset)
+    session.commit()
+    return asset
+
+
+def _owned_asset(media_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> MediaAsset:
+    try:
+        mid = _uuid(media_id)
+    except ValueError:
+        raise NotFound("That image was not found.") from None
+    asset = session.exec(
+        select(MediaAsset)
+        .join(Business, Business.id == MediaAsset.business_id)
+        .where(MediaAsset.id == mid, Business.user_id == user_id)
+    ).first()
+    if asset is None:
+        raise NotFound("That image was not found.")
+    return asset
+
+
+def list_media(
+    business_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session, limit: int = 24
+) -> list[dict[str, str]]:
+    business = owned_business(business_id, user_id=user_id, session=session)
+    assets = session.exec(
+        select(MediaAsset)
+        .where(MediaAsset.business_id == business.id)
+        .order_by(col(MediaAsset.created_at).desc())
+        .limit(limit)
+    ).all()
+    return [
+        {"id": str(a.id), "url": media_url(a.stored_name), "alt": a.alt_text, "name": a.filename}
+        for a in assets
+    ]
+
+
+def attach_media(
+    content_id: uuid.UUID | str, media_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session
+) -> Content:
+    content = get_owned(content_id, user_id=user_id, session=session)
+    _refuse_unless(content, EDITABLE, "change the images of")
+    asset = _owned_asset(media_id, user_id=user_id, session=session)
+    if asset.business_id != content.business_id:
+        raise NotFound("That image was not found.")
+    media = [dict(m) for m in content.media or []]
+    if any(m.get("media_id") == str(asset.id) for m in media):
+        raise ContentError("That image is already attached.")
+    rules = PLATFORM_RULES.get(content.platform)
+    if rules and rules.max_images is not None and len(media) >= rules.max_images:
+        raise ContentError(
+            f"{rules.label} takes at most {rules.max_images} images; detach one first."
+        )
+    media.append(
+        {
+            "media_id": str(asset.id),
+            "url": media_url(asset.stored_name),
+            "alt": asset.alt_text,
+            "stored_name": asset.stored_name,
+            "content_type": asset.content_type,
+        }
+    )
+    content.media = media
+    content.updated_at = utcnow()
+    session.add(content)
+    session.commit()
+    return content
+
+
+def detach_media(
+    content_id: uuid.UUID | str, media_id: str, *, user_id: uuid.UUID, session: Session
+) -> Content:
+    content = get_owned(content_id, user_id=user_id, session=session)
+    _refuse_unless(content, EDITABLE, "change the images of")
+    media = [dict(m) for m in content.media or [] if m.get("media_id") != str(media_id)]
+    if len(media) == len(content.media or []):
+        raise NotFound("That image is not attached to this post.")
+    content.media = media
+    content.updated_at = utcnow()
+    if content.status == S.SCHEDULED:
+        errors = blocking(post_problems(content, session=session))
+        if errors:
+            session.rollback()
+            raise InvalidPost(errors)
+    session.add(content)
+    session.commit()
+    return content
+
+
+def set_alt_text(
+    media_id: uuid.UUID | str,
+    alt: str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    content_id: uuid.UUID | str | None = None,
+) -> MediaAsset:
+    asset = _owned_asset(media_id, user_id=user_id, session=session)
+    alt = alt.strip()
+    if len(alt) > 1500:
+        raise ContentError("Alt text is limited to 1500 characters.")
+    asset.alt_text = alt
+    session.add(asset)
+    if content_id is not None:
+        content = get_owned(content_id, user_id=user_id, session=session)
+        if content.status in EDITABLE:
+            content.media = [
+                {**m, "alt": alt} if m.get("media_id") == str(asset.id) else dict(m)
+                for m in content.media or []
+            ]
+            session.add(content)
+    session.commit()
+    return asset
