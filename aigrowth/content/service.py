@@ -93,7 +93,14 @@ def owned_business(
 def current_business_id(
     *, user_id: uuid.UUID, session: Session, preferred: str | None = None
 ) -> uuid.UUID | None:
-    """The business the user works on: ``preferred`` when it is theirs, else the newest."""
+    """The business the user works on: ``preferred`` when it is theirs, else their latest.
+
+    Delegates to the businesses capability (the switcher's rule) when it is installed.
+    """
+    resolve = _optional("aigrowth.businesses.service", "resolve_current")
+    if resolve is not None:
+        business = resolve(preferred or None, user_id=user_id, session=session)
+        return business.id if business is not None else None
     if preferred:
         try:
             return owned_business(preferred, user_id=user_id, session=session).id
@@ -535,7 +542,8 @@ def _pick_account(
         )
     if len(accounts) > 1:
         raise NeedsAccount(
-            f"You have {len(accounts)} {label} accounts connected. Which one should publish this post?",
+            f"You have {len(accounts)} {label} accounts connected. "
+            "Which one should publish this post?",
             [account_choice(a) for a in accounts],
         )
     return accounts[0]
@@ -665,7 +673,12 @@ def publish_now(
     if hook is not None:
         try:
             hook(content.id, user_id=user_id, session=session)
-        except Exception:  # the dispatcher still finds the due post
+        except ContentError:
+            raise
+        except Exception as exc:  # the dispatcher still finds the due post
+            if type(exc).__name__ == "PublishingError":
+                session.rollback()
+                raise ContentError(str(exc)) from exc
             log.exception(
                 "publishing.publish_now failed for %s; the dispatcher will pick it up", content.id
             )
@@ -782,7 +795,14 @@ def optimise_with_ai(
     if rewrite is None:
         raise ContentError("The AI writer is not available on this server yet.")
     before_text, before_tags = content.text, list(content.hashtags or [])
-    result = rewrite(content.id, feedback.strip(), user_id=user_id, session=session)
+    try:
+        result = rewrite(content.id, feedback.strip(), user_id=user_id, session=session)
+    except Exception as exc:
+        # The AI layer's errors (AIError and subclasses) carry a message for the user.
+        if any(cls.__name__ in {"AIError", "PublishingError"} for cls in type(exc).__mro__):
+            session.rollback()
+            raise ContentError(str(exc)) from exc
+        raise
     session.expire_all()
     content = get_owned(content_id, user_id=user_id, session=session)
     if content.text == before_text and result is not None:
@@ -1003,7 +1023,7 @@ def calendar_view(
     if mode == "week":
         days = planning.week_grid(anchor)
         month = None
-        title = f"Week of {days[0].strftime('%d %b')} – {days[-1].strftime('%d %b %Y')}"
+        title = f"Week of {days[0].strftime('%d %b')} to {days[-1].strftime('%d %b %Y')}"
     else:
         days = [d for week in planning.month_grid(anchor.year, anchor.month) for d in week]
         month = anchor.month
@@ -1064,21 +1084,63 @@ def fill_gaps(
     if generate is not None:
         created = generate(business.id, slots, user_id=user_id, session=session)
         return len(created) if created is not None else len(slots)
-    for slot in slots:
+    writer = _offline_writer()
+    profile = _business_profile(business)
+    for number, slot in enumerate(slots, start=1):
         label = PLATFORM_RULES[slot["platform"]].label
-        topic = slot["pillar"] or "your business"
+        when = datetime.fromisoformat(slot["when"])
+        text, tags = "", []
+        if writer is not None:
+            try:
+                text, tags = writer(profile, number, slot["platform"], slot["pillar"], when, tz)
+            except Exception:  # a draft to edit is still better than no draft
+                log.exception("offline writer failed for a gap draft")
+        if not text:
+            topic = slot["pillar"] or "your business"
+            text = f"[Draft for {label}: {topic}] Write this post, or use Optimise with AI."
         session.add(
             Content(
                 business_id=business.id,
                 platform=slot["platform"],
                 pillar=slot["pillar"],
-                text=f"[Draft for {label} — {topic}] Write or generate this post.",
-                scheduled_for=datetime.fromisoformat(slot["when"]),
+                text=text,
+                hashtags=list(tags),
+                scheduled_for=when,
+                ai_generated=writer is not None,
                 offline_draft=True,
             )
         )
     session.commit()
     return len(slots)
+
+
+def _business_profile(business: Business) -> dict:
+    fn = _optional("aigrowth.businesses.service", "business_profile")
+    return fn(business) if fn is not None else {"name": business.name}
+
+
+def _offline_writer():
+    """The AI layer's offline post writer (template drafts from the business profile)."""
+    offline_post = _optional("aigrowth.ai.offline", "offline_post")
+    slot_cls = _optional("aigrowth.ai.planning", "Slot")
+    if offline_post is None or slot_cls is None:
+        return None
+
+    def write(profile: dict, number: int, platform: str, pillar: str, when: datetime, tz: str):
+        local = planning.utc_to_local(when, tz).strftime("%a %Y-%m-%d %H:%M")
+        slot = slot_cls(
+            slot=number,
+            platform=platform,
+            pillar=pillar or "Updates",
+            content_type="post",
+            idea=number,
+            scheduled_for=when,
+            local_time=local,
+        )
+        post = offline_post(profile, slot)
+        return post.text, list(post.hashtags)
+
+    return write
 
 
 # --------------------------------------------------------------------------- media
@@ -1160,7 +1222,8 @@ def save_upload(
         raise ContentError("That file is empty.")
     if len(data) > limit:
         raise ContentError(
-            f"That image is {len(data) / 1_048_576:.1f} MB; the limit is {limit / 1_048_576:.0f} MB. Make it smaller and try again."
+            f"That image is {len(data) / 1_048_576:.1f} MB; the limit is "
+            f"{limit / 1_048_576:.0f} MB. Make it smaller and try again."
         )
     mime = sniff_image(data)
     if mime is None:
