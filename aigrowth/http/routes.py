@@ -12,11 +12,13 @@ from starlette.routing import BaseRoute, Route
 from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
 from aigrowth.http.health import health
+from aigrowth.ops.routes import ROUTES as OPS_ROUTES
 
 ROUTES: list[BaseRoute] = [
     Route("/health", health, methods=["GET"]),
     *ACCOUNT_ROUTES,
     *CONTENT_ROUTES,
+    *OPS_ROUTES,
 ]
 
 

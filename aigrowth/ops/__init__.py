@@ -1,0 +1,1 @@
+"""Operators: the admin-only Operations page and the RQ dashboard behind admin sessions."""
