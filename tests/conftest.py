@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,12 +44,9 @@ def _backends() -> list[str]:
 
 
 # ---------------------------------------------------------------------------- Redis
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    external = os.environ.get("TEST_REDIS_URL")
-    if external:
-        yield external
-        return
+@contextmanager
+def private_redis() -> Iterator[str]:
+    """A real redis-server of our own on a unix socket in a temp dir; yields its URL."""
     workdir = Path(tempfile.mkdtemp(prefix="aig-redis-"))
     sock = workdir / "redis.sock"
     proc = subprocess.Popen(
@@ -68,10 +66,23 @@ def redis_url() -> Iterator[str]:
                 proc.kill()
                 raise
             time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    shutil.rmtree(workdir, ignore_errors=True)
+    try:
+        yield url
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    external = os.environ.get("TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    with private_redis() as url:
+        yield url
 
 
 @pytest.fixture

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis import Redis
 
 from aigrowth.settings import PROJECT_ROOT
+from tests.conftest import private_redis
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,7 +82,14 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """The app with its own Redis: its worker and scheduler must not consume the jobs of
+    integration tests that share the session's Redis."""
+    with private_redis() as redis_url:
+        yield from _live_app(redis_url, tmp_path_factory)
+
+
+def _live_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `apt-get install -y chromium`")
     port = _free_port()
@@ -105,7 +112,6 @@ def live_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     }
     for key in ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "STRIPE_SECRET_KEY"):
         env.pop(key, None)
-    Redis.from_url(redis_url).flushdb()
     subprocess.run(
         [str(bin_dir / "alembic"), "upgrade", "head"], cwd=PROJECT_ROOT, env=env, check=True,
         capture_output=True,
