@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 15:40:56.171040
+Create Date: 2026-11-24 15:54:54.809635
 """
 from typing import Sequence, Union
 
