@@ -44,6 +44,17 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_model_strategy: str = "gpt-4o"
     llm_model_content: str = "gpt-4o-mini"
+    # Seconds per LLM request (DESIGN §5: at most 60) and retries (at most 2).
+    llm_timeout_s: float = 60.0
+    llm_max_retries: int = 2
+    # "auto" tries strict JSON-schema output and falls back to validate + repair when the
+    # provider refuses it; "json_schema" or "prompt" force one mode.
+    llm_structured_output: str = "auto"
+    # Monthly AI allowance per plan: LLM requests (cache hits and offline drafts are free).
+    # 0 means unlimited.
+    ai_allowance_free: int = 40
+    ai_allowance_pro: int = 1000
+    ai_allowance_enterprise: int = 0
 
     # Billing
     stripe_secret_key: str = ""

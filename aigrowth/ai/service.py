@@ -1,0 +1,542 @@
+"""AI use cases: write a strategy, write a batch of posts, rewrite one post.
+
+Plain functions taking `*, user_id, session`, called by the RQ jobs (workers/ai_jobs.py)
+and by the content editor. Every function checks ownership first, checks the monthly
+allowance before a real LLM call, records usage, filters the output (foreign URLs and
+@handles removed), validates each post against its platform's rules and repairs it
+before anything is saved. All rows of one run are committed together, or none.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from aigrowth.ai import fit, offline, prompts
+from aigrowth.ai.client import LLMClient, LLMResult
+from aigrowth.ai.errors import AIError, NotFoundError
+from aigrowth.ai.planning import MAX_BATCH, MIN_BATCH, Slot, plan_batch
+from aigrowth.ai.safety import OutputFilter, clean_hashtags
+from aigrowth.ai.schemas import PostBatchOut, PostOut, RepairBatchOut, RewriteOut, StrategyOut
+from aigrowth.ai.usage import OFFLINE_MODEL, check_allowance, record
+from aigrowth.businesses.models import Business
+from aigrowth.businesses.service import (
+    business_profile,
+    mark_onboarded,
+    require_business,
+    user_texts,
+    user_timezone,
+)
+from aigrowth.content.models import Content, ContentStatus, ContentVersion
+from aigrowth.dbtypes import utcnow
+from aigrowth.settings import get_settings
+from aigrowth.strategy.models import Strategy
+from aigrowth.strategy.service import active_strategy, create_version
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+
+STRATEGY_MAX_TOKENS = 3000
+REWRITE_MAX_TOKENS = 2000
+# Output budget of one batch call; larger batches are split into as few calls as fit.
+BATCH_MAX_TOKENS = 16000
+REWRITABLE = {ContentStatus.DRAFT, ContentStatus.SCHEDULED, ContentStatus.FAILED}
+
+
+def _noop(done: int, total: int, message: str) -> None:
+    return None
+
+
+def make_client() -> LLMClient | None:
+    """The LLM client, or None when no key is configured (offline generator)."""
+    settings = get_settings()
+    if settings.ai_offline:
+        return None
+    return LLMClient(settings)
+
+
+def _log_call(
+    result: LLMResult,
+    *,
+    kind: str,
+    session: Session,
+    user_id: uuid.UUID,
+    business_id: uuid.UUID | None,
+    quantity: int = 1,
+) -> None:
+    record(
+        session=session,
+        user_id=user_id,
+        business_id=business_id,
+        kind=kind,
+        model=result.model,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+        cache_hit=result.cache_hit,
+        quantity=quantity,
+        meta={"calls": result.calls, "repaired": result.repaired, "mode": result.mode},
+    )
+
+
+# ------------------------------------------------------------------ strategy
+def generate_strategy(
+    business_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    progress: Progress = _noop,
+    client: LLMClient | None = None,
+    today: date | None = None,
+) -> Strategy:
+    """Write a strategy for the business and store it as the new active version."""
+    business = require_business(business_id, user_id=user_id, session=session)
+    today = today or utcnow().date()
+    profile = business_profile(business)
+    client = client if client is not None else make_client()
+    progress(0, 3, "Reading your business profile")
+    if client is None:
+        progress(1, 3, "Writing your strategy (offline generator)")
+        parsed = offline.offline_strategy(profile, today)
+        source, model = "offline", OFFLINE_MODEL
+        record(
+            session=session,
+            user_id=user_id,
+            business_id=business.id,
+            kind="ai_strategy",
+            model=OFFLINE_MODEL,
+        )
+    else:
+        progress(1, 3, "Writing your strategy with AI")
+        system, user = prompts.strategy_messages(profile, today)
+        settings = get_settings()
+        wanted = set(business.platforms or [])
+
+        def check(data: StrategyOut) -> None:
+            chosen = {p.platform for p in data.platforms}
+            if wanted and not chosen <= wanted:
+                extra = ", ".join(sorted(chosen - wanted))
+                raise ValueError(
+                    f"platforms must be chosen from the platforms of interest ({extra} is not)"
+                )
+
+        result = client.structured(
+            schema=StrategyOut,
+            system=system,
+            user=user,
+            model=settings.llm_model_strategy,
+            max_tokens=STRATEGY_MAX_TOKENS,
+            cache_scope=str(business.id),
+            before_call=lambda: check_allowance(user_id, session=session),
+            check=check,
+        )
+        parsed = result.data  # type: ignore[assignment]
+        source, model = "ai", result.model
+        _log_call(
+            result, kind="ai_strategy", session=session, user_id=user_id, business_id=business.id
+        )
+    progress(2, 3, "Saving the strategy")
+    content = _clean_strategy(parsed, OutputFilter(user_texts(business)))
+    row = create_version(business.id, content, source=source, model=model, session=session)
+    mark_onboarded(business, session=session)
+    session.commit()
+    session.refresh(row)
+    progress(3, 3, f"Strategy version {row.version} is ready")
+    return row
+
+
+def _clean_strategy(parsed: StrategyOut, output_filter: OutputFilter) -> dict[str, Any]:
+    """Strip foreign URLs/handles from every text field of the strategy."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return output_filter.clean(node)
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, dict):
+            return {k: (v if k in ("platform", "by") else walk(v)) for k, v in node.items()}
+        return node
+
+    data = walk(parsed.model_dump())
+    # Normalise shares to exactly 100 (the schema allows 95-105 for model rounding).
+    pillars = data["pillars"]
+    total = sum(p["share"] for p in pillars) or 1
+    shares = [max(1, round(p["share"] * 100 / total)) for p in pillars]
+    shares[shares.index(max(shares))] += 100 - sum(shares)
+    for pillar, share in zip(pillars, shares, strict=True):
+        pillar["share"] = share
+    return data
+
+
+# ------------------------------------------------------------------ posts
+def _slot_tokens(slot: Slot) -> int:
+    _low, high = prompts.PLATFORM_STYLE[slot.platform]["target"]
+    chars = high * (3 if slot.content_type == "thread" else 1)
+    if slot.content_type == "article":
+        chars = 2500
+    return 80 + chars // 3
+
+
+def _chunks(slots: list[Slot]) -> list[list[Slot]]:
+    """As few calls as the output budget allows (one call for 30 short posts)."""
+    chunks: list[list[Slot]] = [[]]
+    budget = 0
+    for slot in slots:
+        cost = _slot_tokens(slot)
+        if chunks[-1] and budget + cost > BATCH_MAX_TOKENS - 500:
+            chunks.append([])
+            budget = 0
+        chunks[-1].append(slot)
+        budget += cost
+    return chunks
+
+
+def _expect_slots(numbers: list[int]) -> Callable[[PostBatchOut], None]:
+    def check(data: PostBatchOut) -> None:
+        got = [p.slot for p in data.posts]
+        missing = sorted(set(numbers) - set(got))
+        extra = sorted(set(got) - set(numbers))
+        if missing or extra or len(got) != len(set(got)):
+            raise ValueError(
+                f"write exactly one post for each slot {numbers}; missing {missing}, "
+                f"unexpected {extra}"
+            )
+
+    return check
+
+
+def _tidy(
+    slot: Slot, post: PostOut, output_filter: OutputFilter, profile: dict[str, Any]
+) -> tuple[str, list[str], list[str], bool]:
+    """Filter one model post; fall back to an offline post if nothing usable is left."""
+    text = output_filter.clean(post.text)
+    tags = clean_hashtags(post.hashtags)
+    parts = (
+        [output_filter.clean(p) for p in post.thread_parts] if slot.content_type == "thread" else []
+    )
+    parts = [p for p in parts if p]
+    if not text:
+        fallback = offline.offline_post(profile, slot)
+        return fallback.text, fallback.hashtags, fallback.thread_parts, True
+    return text, tags, parts, False
+
+
+def generate_posts(
+    business_id: uuid.UUID | str,
+    count: int,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    progress: Progress = _noop,
+    client: LLMClient | None = None,
+    now: datetime | None = None,
+) -> list[Content]:
+    """Write `count` (7-30) drafts following the active strategy."""
+    if not MIN_BATCH <= int(count) <= MAX_BATCH:
+        raise AIError(f"Choose between {MIN_BATCH} and {MAX_BATCH} posts.")
+    business = require_business(business_id, user_id=user_id, session=session)
+    strategy = active_strategy(business.id, user_id=user_id, session=session)
+    if strategy is None:
+        raise AIError("Create a strategy first: posts follow its pillars and cadence.")
+    slots = plan_batch(
+        strategy.content, int(count), timezone=user_timezone(user_id, session=session), now=now
+    )
+    total = len(slots)
+    profile = business_profile(business)
+    output_filter = OutputFilter(user_texts(business))
+    client = client if client is not None else make_client()
+    progress(0, total, f"Planned {total} posts across your pillars and platforms")
+
+    drafts: dict[int, tuple[str, list[str], list[str]]] = {}
+    offline_slots: set[int] = set()
+    if client is None:
+        for slot in slots:
+            post = offline.offline_post(profile, slot)
+            drafts[slot.slot] = (post.text, post.hashtags, post.thread_parts)
+            offline_slots.add(slot.slot)
+        record(
+            session=session,
+            user_id=user_id,
+            business_id=business.id,
+            kind="ai_posts",
+            model=OFFLINE_MODEL,
+            quantity=total,
+        )
+    else:
+        settings = get_settings()
+        for chunk in _chunks(slots):
+            progress(len(drafts), total, f"Writing posts with AI ({len(drafts)} of {total})")
+            system, user = prompts.posts_messages(
+                profile, strategy.content, [s.prompt_view() for s in chunk]
+            )
+            max_tokens = min(BATCH_MAX_TOKENS, 500 + sum(_slot_tokens(s) for s in chunk))
+            result = client.structured(
+                schema=PostBatchOut,
+                system=system,
+                user=user,
+                model=settings.llm_model_content,
+                max_tokens=max_tokens,
+                cache_scope=str(business.id),
+                before_call=lambda: check_allowance(user_id, session=session),
+                check=_expect_slots([s.slot for s in chunk]),
+            )
+            _log_call(
+                result,
+                kind="ai_posts",
+                session=session,
+                user_id=user_id,
+                business_id=business.id,
+                quantity=len(chunk),
+            )
+            by_slot = {p.slot: p for p in result.data.posts}  # type: ignore[attr-defined]
+            for slot in chunk:
+                text, tags, parts, fell_back = _tidy(
+                    slot, by_slot[slot.slot], output_filter, profile
+                )
+                drafts[slot.slot] = (text, tags, parts)
+                if fell_back:
+                    offline_slots.add(slot.slot)
+
+    progress(total, total, "Checking every post against its platform's rules")
+    slot_by_no = {s.slot: s for s in slots}
+    invalid = [
+        n for n, (t, h, p) in drafts.items() if not fit.is_valid(slot_by_no[n].platform, t, h, p)
+    ]
+    if invalid and client is not None:
+        drafts.update(
+            _repair_batch(
+                [slot_by_no[n] for n in invalid],
+                drafts,
+                client,
+                output_filter,
+                session=session,
+                user_id=user_id,
+                business_id=business.id,
+            )
+        )
+    rows: list[Content] = []
+    groups: dict[int, uuid.UUID] = {}
+    idea_sizes: dict[int, int] = {}
+    for slot in slots:
+        idea_sizes[slot.idea] = idea_sizes.get(slot.idea, 0) + 1
+    for slot in slots:
+        text, tags, parts = drafts[slot.slot]
+        if not fit.is_valid(slot.platform, text, tags, parts):
+            text, tags, parts = fit.force_fit(slot.platform, text, tags, parts)
+        assert fit.is_valid(slot.platform, text, tags, parts), "force_fit must produce a valid post"
+        group_id = None
+        if idea_sizes[slot.idea] > 1:
+            group_id = groups.setdefault(slot.idea, uuid.uuid4())
+        row = Content(
+            business_id=business.id,
+            strategy_id=strategy.id,
+            group_id=group_id,
+            platform=slot.platform,
+            pillar=slot.pillar[:120],
+            content_type=slot.content_type,
+            text=text,
+            hashtags=tags,
+            thread_parts=parts,
+            status=ContentStatus.DRAFT,
+            scheduled_for=slot.scheduled_for,
+            ai_generated=True,
+            offline_draft=slot.slot in offline_slots,
+        )
+        session.add(row)
+        rows.append(row)
+    session.commit()
+    progress(total, total, f"{total} drafts are ready in Content")
+    return rows
+
+
+def _repair_batch(
+    slots: list[Slot],
+    drafts: dict[int, tuple[str, list[str], list[str]]],
+    client: LLMClient,
+    output_filter: OutputFilter,
+    *,
+    session: Session,
+    user_id: uuid.UUID,
+    business_id: uuid.UUID,
+) -> dict[int, tuple[str, list[str], list[str]]]:
+    """One LLM call to shorten every post that breaks its platform's rules."""
+    payload = []
+    for slot in slots:
+        text, tags, parts = drafts[slot.slot]
+        payload.append(
+            {
+                "slot": slot.slot,
+                "platform": slot.platform,
+                "text": text,
+                "hashtags": tags,
+                "thread_parts": parts,
+                "problems": fit.text_problems(slot.platform, text, tags, parts),
+            }
+        )
+    system, user = prompts.repair_messages(payload)
+    try:
+        result = client.structured(
+            schema=RepairBatchOut,
+            system=system,
+            user=user,
+            model=get_settings().llm_model_content,
+            max_tokens=min(BATCH_MAX_TOKENS, 500 + sum(_slot_tokens(s) for s in slots)),
+            cache_scope=str(business_id),
+        )
+    except AIError as err:
+        log.warning("Repair call failed (%s); trimming posts locally", err.kind)
+        return {}
+    _log_call(result, kind="ai_repair", session=session, user_id=user_id, business_id=business_id)
+    fixed: dict[int, tuple[str, list[str], list[str]]] = {}
+    wanted = {s.slot: s for s in slots}
+    for post in result.data.posts:  # type: ignore[attr-defined]
+        slot = wanted.get(post.slot)
+        if slot is None:
+            continue
+        text = output_filter.clean(post.text)
+        if not text:
+            continue
+        parts = (
+            [output_filter.clean(p) for p in post.thread_parts]
+            if slot.content_type == "thread"
+            else []
+        )
+        fixed[slot.slot] = (text, clean_hashtags(post.hashtags), [p for p in parts if p])
+    return fixed
+
+
+# ------------------------------------------------------------------ rewrite
+def _owned_content(
+    content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session
+) -> tuple[Content, Business]:
+    try:
+        cid = content_id if isinstance(content_id, uuid.UUID) else uuid.UUID(str(content_id))
+    except ValueError:
+        raise NotFoundError("That post was not found.") from None
+    found = session.exec(
+        select(Content, Business)
+        .join(Business, Business.id == Content.business_id)  # type: ignore[arg-type]
+        .where(Content.id == cid, Business.user_id == user_id)
+    ).first()
+    if found is None:
+        raise NotFoundError("That post was not found.")
+    return found[0], found[1]
+
+
+def rewrite_post(
+    content_id: uuid.UUID | str,
+    feedback: str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    client: LLMClient | None = None,
+) -> Content:
+    """Rewrite one post from the founder's feedback; the old text becomes a version.
+
+    Raises AIError (with a message for the user) on bad input, allowance, provider
+    errors; nothing is changed in that case.
+    """
+    feedback = (feedback or "").strip()
+    if not feedback:
+        raise AIError("Tell the AI what to change, e.g. “shorter, with a question at the end”.")
+    if len(feedback) > 1000:
+        raise AIError("Keep the feedback under 1,000 characters.")
+    content, business = _owned_content(content_id, user_id=user_id, session=session)
+    if content.status not in REWRITABLE:
+        raise AIError("This post is publishing or published; it can no longer be rewritten.")
+    profile = business_profile(business)
+    post_view = {
+        "platform": content.platform,
+        "content_type": content.content_type,
+        "pillar": content.pillar,
+        "text": content.text,
+        "hashtags": list(content.hashtags or []),
+        "thread_parts": list(content.thread_parts or []),
+    }
+    output_filter = OutputFilter(
+        [*user_texts(business), content.text, " ".join(content.thread_parts or []), feedback]
+    )
+    client = client if client is not None else make_client()
+    if client is None:
+        text, tags, parts = _offline_rewrite(content, feedback)
+        record(
+            session=session,
+            user_id=user_id,
+            business_id=business.id,
+            kind="ai_rewrite",
+            model=OFFLINE_MODEL,
+        )
+        offline_draft = True
+    else:
+        system, user = prompts.rewrite_messages(profile, post_view, feedback)
+        result = client.structured(
+            schema=RewriteOut,
+            system=system,
+            user=user,
+            model=get_settings().llm_model_content,
+            max_tokens=REWRITE_MAX_TOKENS,
+            cache_scope=str(business.id),
+            before_call=lambda: check_allowance(user_id, session=session),
+        )
+        _log_call(
+            result, kind="ai_rewrite", session=session, user_id=user_id, business_id=business.id
+        )
+        out: RewriteOut = result.data  # type: ignore[assignment]
+        text = output_filter.clean(out.text)
+        tags = clean_hashtags(out.hashtags)
+        parts = (
+            [output_filter.clean(p) for p in out.thread_parts]
+            if content.content_type == "thread"
+            else []
+        )
+        parts = [p for p in parts if p]
+        if not text:
+            raise AIError("The AI returned an empty post; nothing was changed. Try other feedback.")
+        offline_draft = False
+    if not fit.is_valid(content.platform, text, tags, parts):
+        text, tags, parts = fit.force_fit(content.platform, text, tags, parts)
+    session.add(
+        ContentVersion(
+            content_id=content.id,
+            text=content.text,
+            hashtags=list(content.hashtags or []),
+            reason="ai_rewrite",
+        )
+    )
+    content.text = text
+    content.hashtags = tags
+    content.thread_parts = parts
+    content.ai_generated = True
+    content.offline_draft = offline_draft
+    content.updated_at = utcnow()
+    session.add(content)
+    session.commit()
+    session.refresh(content)
+    return content
+
+
+def _offline_rewrite(content: Content, feedback: str) -> tuple[str, list[str], list[str]]:
+    """Rule-based rewrite: understands shorter / longer / question / fewer hashtags."""
+    wish = feedback.lower()
+    text = content.text.strip()
+    tags = list(content.hashtags or [])
+    parts = list(content.thread_parts or [])
+    if any(w in wish for w in ("short", "concise", "brief", "trim")):
+        sentences = [s for s in text.replace("\n", " ").split(". ") if s.strip()]
+        keep = max(1, math.ceil(len(sentences) / 2))
+        text = ". ".join(sentences[:keep]).rstrip(".") + "."
+    if any(w in wish for w in ("question", "ask", "engag")) and not text.rstrip().endswith("?"):
+        text = text.rstrip() + "\n\nWhat do you think?"
+    if "hashtag" in wish and any(w in wish for w in ("fewer", "less", "no ", "remove", "drop")):
+        tags = tags[:1] if "fewer" in wish or "less" in wish else []
+    if any(w in wish for w in ("emoji",)) and "no emoji" not in wish:
+        text = "✨ " + text
+    if text == content.text.strip():
+        text = text.rstrip() + "\n\n" + "Tell us what you think."
+    return text, tags, parts
