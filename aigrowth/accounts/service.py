@@ -482,9 +482,9 @@ def _mail_allowed(email: str, ip: str) -> bool:
     redis = get_redis()
     pipe = redis.pipeline()
     for key in (f"aigrowth:auth:mail:addr:{hash_token(email)[:32]}", f"aigrowth:auth:mail:ip:{ip}"):
+        pipe.set(key, 0, ex=MAIL_LIMIT_WINDOW, nx=True)  # window starts at first mail
         pipe.incr(key)
-        pipe.expire(key, MAIL_LIMIT_WINDOW, nx=True)
-    addr_count, _, ip_count, _ = pipe.execute()
+    _, addr_count, _, ip_count = pipe.execute()
     return addr_count <= MAIL_LIMIT_PER_ADDRESS and ip_count <= MAIL_LIMIT_PER_IP
 
 
