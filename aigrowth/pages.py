@@ -6,6 +6,8 @@ from aigrowth.billing import pages as billing_pages
 from aigrowth.content import calendar_pages
 from aigrowth.content import pages as content_pages
 from aigrowth.dashboard import pages as dashboard_pages
+from aigrowth.notifications import pages as notifications_pages
+from aigrowth.ops import pages as ops_pages
 from aigrowth.social import pages as social_pages
 from aigrowth.strategy import pages as strategy_pages
 from aigrowth.ui import landing
@@ -18,6 +20,8 @@ __all__ = [
     "content_pages",
     "dashboard_pages",
     "landing",
+    "notifications_pages",
+    "ops_pages",
     "social_pages",
     "strategy_pages",
 ]

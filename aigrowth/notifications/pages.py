@@ -1,0 +1,86 @@
+"""/notifications: every notification of the signed-in user, newest first, paged."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from aigrowth.notifications.state import NoteItem, NotificationState
+from aigrowth.ui.components import empty_state, page_header
+from aigrowth.ui.layout import app_shell
+
+
+def _row(note: NoteItem) -> rx.Component:
+    return rx.card(
+        rx.hstack(
+            rx.cond(
+                note["unread"],
+                rx.badge("New", color_scheme="red", variant="soft"),
+            ),
+            rx.vstack(
+                rx.text(note["title"], weight="bold", size="3"),
+                rx.text(note["body"], size="2", white_space="pre-wrap", color_scheme="gray"),
+                rx.text(note["created_at"], size="1", color_scheme="gray"),
+                spacing="1",
+                align="start",
+                width="100%",
+            ),
+            rx.cond(
+                note["link"] != "",
+                rx.button(
+                    "Open",
+                    size="2",
+                    variant="soft",
+                    on_click=NotificationState.open_item(note["id"], note["link"]),
+                ),
+            ),
+            spacing="3",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+@rx.page(
+    route="/notifications",
+    title="Notifications · AI Growth Manager",
+    on_load=NotificationState.first_page,
+)
+def notifications_page() -> rx.Component:
+    return app_shell(
+        page_header(
+            "Notifications",
+            "Failed posts and accounts that need reconnecting",
+            rx.button("Mark all read", variant="soft", on_click=NotificationState.mark_all_read),
+        ),
+        rx.cond(
+            NotificationState.items.length() > 0,
+            rx.vstack(
+                rx.foreach(NotificationState.items, _row),
+                rx.hstack(
+                    rx.button(
+                        "Newer",
+                        variant="soft",
+                        disabled=NotificationState.page == 0,
+                        on_click=NotificationState.prev_page,
+                    ),
+                    rx.button(
+                        "Older",
+                        variant="soft",
+                        disabled=~NotificationState.has_more,
+                        on_click=NotificationState.next_page,
+                    ),
+                    justify="end",
+                    width="100%",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            empty_state(
+                "bell",
+                "No notifications",
+                "When a post fails or an account needs reconnecting, it shows here "
+                "and by email.",
+            ),
+        ),
+    )

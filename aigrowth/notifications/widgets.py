@@ -1,0 +1,106 @@
+"""The bell in the top bar (registered in aigrowth/ui/layout.py HEADER_WIDGETS).
+
+Must not import aigrowth.ui.layout (layout imports this module).
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from aigrowth.notifications.state import NoteItem, NotificationState
+
+
+def _bell_row(note: NoteItem) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.cond(
+                note["unread"],
+                rx.box(
+                    width="8px", height="8px", border_radius="50%", background="var(--accent-9)"
+                ),
+                rx.box(width="8px", height="8px"),
+            ),
+            rx.vstack(
+                rx.text(note["title"], size="2", weight=rx.cond(note["unread"], "bold", "regular")),
+                rx.text(note["created_at"], size="1", color_scheme="gray"),
+                spacing="0",
+                align="start",
+            ),
+            spacing="2",
+            align="center",
+        ),
+        on_click=NotificationState.open_item(note["id"], note["link"]),
+        cursor="pointer",
+        padding="2",
+        border_radius="6px",
+        _hover={"background": "var(--gray-3)"},
+        width="100%",
+    )
+
+
+def notification_bell() -> rx.Component:
+    badge = rx.cond(
+        NotificationState.unread > 0,
+        rx.badge(
+            NotificationState.unread_label,
+            color_scheme="red",
+            variant="solid",
+            radius="full",
+            size="1",
+            position="absolute",
+            top="-6px",
+            right="-8px",
+            id="notification-count",
+        ),
+    )
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.box(
+                rx.icon_button(
+                    rx.icon("bell", size=18),
+                    variant="ghost",
+                    color_scheme="gray",
+                    aria_label="Notifications",
+                    id="notification-bell",
+                ),
+                badge,
+                position="relative",
+                on_mount=NotificationState.load_bell,
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.hstack(
+                    rx.text("Notifications", weight="bold", size="3"),
+                    rx.spacer(),
+                    rx.cond(
+                        NotificationState.unread > 0,
+                        rx.button(
+                            "Mark all read",
+                            size="1",
+                            variant="ghost",
+                            on_click=NotificationState.mark_all_read,
+                        ),
+                    ),
+                    width="100%",
+                    align="center",
+                ),
+                rx.cond(
+                    NotificationState.recent.length() > 0,
+                    rx.vstack(
+                        rx.foreach(NotificationState.recent, _bell_row), spacing="1", width="100%"
+                    ),
+                    rx.text(
+                        "Nothing new. We'll tell you here if a post fails or an account needs you.",
+                        size="2",
+                        color_scheme="gray",
+                    ),
+                ),
+                rx.link("See all notifications", href="/notifications", size="2"),
+                spacing="3",
+                width="100%",
+            ),
+            width="min(340px, 92vw)",
+        ),
+        on_open_change=lambda _open: NotificationState.load_bell,
+    )

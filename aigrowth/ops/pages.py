@@ -1,0 +1,122 @@
+"""/ops: the Operations page (admins only): queues, failures, workers, scheduler."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from aigrowth.ops.state import OpsState, QueueItem, StatusCount
+from aigrowth.ui.components import empty_state, page_header
+from aigrowth.ui.layout import app_shell
+
+
+def _stat(
+    label: str, value: rx.Var | str, ok: rx.Var | bool = True, test_id: str = ""
+) -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text(label, size="2", color_scheme="gray"),
+            rx.heading(value, size="6", color_scheme=rx.cond(ok, "gray", "red"), id=test_id),
+            spacing="1",
+        ),
+        min_width="150px",
+        flex="1",
+    )
+
+
+def _queue_row(q: QueueItem) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(q["name"]),
+        rx.table.cell(q["queued"]),
+        rx.table.cell(q["started"]),
+        rx.table.cell(rx.text(q["failed"], color_scheme=rx.cond(q["failed"] > 0, "red", "gray"))),
+        rx.table.cell(q["scheduled"]),
+    )
+
+
+def _post_row(p: StatusCount) -> rx.Component:
+    return rx.table.row(rx.table.row_header_cell(p["status"]), rx.table.cell(p["count"]))
+
+
+def _overview() -> rx.Component:
+    return rx.vstack(
+        rx.cond(
+            ~OpsState.redis_ok,
+            rx.callout(OpsState.error, icon="triangle-alert", color_scheme="red"),
+        ),
+        rx.flex(
+            _stat("Workers", OpsState.workers.to_string(), OpsState.workers > 0, "ops-workers"),
+            _stat(
+                "Scheduler heartbeat", OpsState.heartbeat, OpsState.scheduler_ok, "ops-heartbeat"
+            ),
+            _stat(
+                "Failed jobs",
+                OpsState.failed_total.to_string(),
+                OpsState.failed_total == 0,
+                "ops-failed",
+            ),
+            _stat("Due, not yet claimed", OpsState.due_unclaimed.to_string(), True, "ops-due"),
+            _stat("Oldest due post waiting", OpsState.oldest_due),
+            gap="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        rx.heading("Queues", size="4"),
+        rx.box(
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("Queue"),
+                        rx.table.column_header_cell("Waiting"),
+                        rx.table.column_header_cell("Running"),
+                        rx.table.column_header_cell("Failed"),
+                        rx.table.column_header_cell("Deferred"),
+                    )
+                ),
+                rx.table.body(rx.foreach(OpsState.queues, _queue_row)),
+                variant="surface",
+                width="100%",
+            ),
+            overflow_x="auto",
+            width="100%",
+        ),
+        rx.heading("Posts by state", size="4"),
+        rx.table.root(
+            rx.table.body(rx.foreach(OpsState.posts, _post_row)),
+            variant="surface",
+            width="100%",
+        ),
+        rx.hstack(
+            rx.link(
+                rx.button(rx.icon("external-link", size=16), "Open RQ dashboard"),
+                href=OpsState.dashboard_url,
+                is_external=True,
+            ),
+            rx.button(
+                rx.icon("refresh-cw", size=16), "Refresh", variant="soft", on_click=OpsState.load
+            ),
+            spacing="3",
+            wrap="wrap",
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+@rx.page(route="/ops", title="Operations · AI Growth Manager", on_load=OpsState.load)
+def ops_page() -> rx.Component:
+    return app_shell(
+        page_header("Operations", "Queues, workers and the scheduler (operators only)"),
+        rx.cond(
+            OpsState.allowed,
+            _overview(),
+            rx.cond(
+                OpsState.checked,
+                empty_state(
+                    "lock",
+                    "Operators only",
+                    "This page is for the people who run this installation.",
+                ),
+                rx.spinner(),
+            ),
+        ),
+    )
