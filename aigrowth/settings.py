@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     linkedin_api_base: str = "https://api.linkedin.com"
     linkedin_auth_base: str = "https://www.linkedin.com"
     linkedin_version: str = "202511"
+    # Scopes added to LinkedIn's member scopes once the app is approved for them, e.g.
+    # "r_member_postAnalytics" (post metrics) or the organization (Page) scopes.
+    linkedin_extra_scopes: str = ""
     meta_app_id: str = ""
     meta_app_secret: str = ""
     graph_api_base: str = "https://graph.facebook.com"
