@@ -50,13 +50,12 @@ from aigrowth.content.models import Content, ContentStatus
 from aigrowth.dbtypes import utcnow
 from aigrowth.notifications.service import (
     KIND_NEEDS_ATTENTION,
-    KIND_NEEDS_RECONNECT,
     KIND_PUBLISH_FAILED,
     notify,
 )
 from aigrowth.publishing.config import get_publishing_settings
 from aigrowth.publishing.models import PublishAttempt
-from aigrowth.social.models import AccountStatus, SocialAccount
+from aigrowth.social.models import SocialAccount
 
 log = logging.getLogger(__name__)
 
@@ -535,25 +534,18 @@ def _context(engine: Engine, post: _Post, account_ref: Any) -> Any:
 
 
 def _account_ref(engine: Engine, account_id: uuid.UUID) -> Any:
-    """Decrypted account (fresh token) via the social service; refresh if about to expire."""
+    """Decrypted account via the social service, refreshed first when about to expire
+    (serialised per account there; a dead grant raises ReconnectRequired)."""
     from aigrowth.social import service as social
 
-    cfg = get_publishing_settings()
     with Session(engine, expire_on_commit=False) as s:
-        ensure = getattr(social, "ensure_fresh_token", None)
-        if ensure is not None:
-            try:
-                result = ensure(account_id, session=s, margin_s=cfg.refresh_margin_s)
-            except TypeError:
-                result = ensure(account_id, session=s)
-            s.commit()
-            if result is not None and hasattr(result, "access_token"):
-                return result
-        return social.account_ref(account_id, session=s)
+        ref = social.ensure_fresh_token(account_id, session=s)
+        s.commit()
+        return ref
 
 
 def _connector(platform: str) -> Any:
-    from aigrowth.social.connectors import get_connector
+    from aigrowth.social.connectors.base import get_connector
 
     return get_connector(platform)
 
@@ -725,57 +717,12 @@ def _settle_retry(engine: Engine, post: _Post, exc: Any) -> None:
         s.commit()
 
 
-def mark_needs_reconnect(
-    account_id: uuid.UUID, reason: str, *, session: Session, post_title: str = ""
-) -> bool:
-    """Flip an account to needs_reconnect and notify its owner — once per episode.
-
-    Only the caller whose conditional UPDATE changed the status notifies, and the
-    notification's dedupe key names the flip, so racing workers send one email.
-    """
-    table = SocialAccount.__table__
-    acct = session.get(SocialAccount, account_id)
-    if acct is None:
-        return False
-    stamp = acct.updated_at.isoformat() if acct.updated_at else ""
-    now = utcnow()
-    rc = session.execute(
-        sa.update(table)
-        .where(table.c.id == account_id, table.c.status != AccountStatus.NEEDS_RECONNECT.value)
-        .values(status=AccountStatus.NEEDS_RECONNECT.value, last_error=reason, updated_at=now)
-    ).rowcount
-    if rc != 1:
-        return False
-    label = _label(acct.platform)
-    who = f" {acct.handle}" if acct.handle else ""
-    body = (
-        f"We can no longer post to your {label} account{who}: {reason}\n\n"
-        "Reconnect it on the Accounts page."
-    )
-    if post_title:
-        body += f" Then press Retry on the post “{post_title}”, which was not published."
-    notify(
-        acct.user_id,
-        KIND_NEEDS_RECONNECT,
-        f"Reconnect your {label} account",
-        body,
-        "/accounts",
-        f"needs_reconnect:{account_id.hex}:{stamp}",
-        session=session,
-    )
-    return True
-
-
 def _settle_auth(engine: Engine, post: _Post, exc: Any) -> None:
     label = _label(post.platform)
     reason = getattr(exc, "message", str(exc)) or "access was revoked"
     with Session(engine) as s:
         if post.account_id:
-            flipper = getattr(_social_service(), "mark_needs_reconnect", None)
-            if flipper is not None:
-                flipper(post.account_id, reason, session=s)
-            else:
-                mark_needs_reconnect(post.account_id, reason, session=s, post_title=post.title)
+            _social_service().mark_needs_reconnect(post.account_id, reason, session=s)
         s.commit()
     # One notification for the account (above); the post says what to do.
     _settle_failed(
@@ -961,7 +908,11 @@ def run_one(cid: uuid.UUID, n: int, *, engine: Engine | None = None) -> str:
             # Mark "sent" before the call: a crash from here on is an unknown outcome.
             result = connector.publish(ctx)
         except AuthError as exc:
-            if auth_try == 0 and not _is_reconnect(exc) and _force_refresh(engine, post):
+            if (
+                auth_try == 0
+                and not _is_reconnect(exc)
+                and _force_refresh(engine, post, ref.access_token)
+            ):
                 ref = _account_ref(engine, post.account_id)
                 ctx = _context(engine, post, ref)
                 continue
@@ -1003,15 +954,17 @@ def _is_vault_error(exc: Exception) -> bool:
     return isinstance(exc, VaultError)
 
 
-def _force_refresh(engine: Engine, post: _Post) -> bool:
+def _force_refresh(engine: Engine, post: _Post, stale_token: str) -> bool:
     """A 401 on create was rejected before doing anything: refresh once and try again."""
-    social = _social_service()
-    refresh = getattr(social, "refresh_account", None) or getattr(social, "refresh_token", None)
-    if refresh is None or post.account_id is None:
+    from aigrowth.social import service as social
+
+    if post.account_id is None:
         return False
     try:
         with Session(engine) as s:
-            refresh(post.account_id, session=s)
+            social.ensure_fresh_token(
+                post.account_id, session=s, force=True, stale_access_token=stale_token
+            )
             s.commit()
         return True
     except Exception as exc:

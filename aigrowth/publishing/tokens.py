@@ -50,12 +50,12 @@ def refresh_expiring(*, engine: Engine | None = None, horizon: timedelta = HORIZ
     for account_id in ids:
         try:
             with Session(engine, expire_on_commit=False) as s:
-                try:
-                    social.ensure_fresh_token(
-                        account_id, session=s, margin_s=horizon.total_seconds()
-                    )
-                except TypeError:
-                    social.ensure_fresh_token(account_id, session=s)
+                current = social.account_ref(account_id, session=s)
+                # force: the connector's own margin is minutes; ours is hours. The
+                # stale token makes a concurrent refresh (publish path) count as done.
+                social.ensure_fresh_token(
+                    account_id, session=s, force=True, stale_access_token=current.access_token
+                )
                 s.commit()
             stats["refreshed"] += 1
         except Exception as exc:  # one account never stops the others

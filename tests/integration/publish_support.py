@@ -1,0 +1,186 @@
+"""Shared set-up for the publishing tests: a user, accounts on a platform fake, due
+posts, real RQ worker subprocesses, and a driver that runs the periodic jobs' code."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from aigrowth.accounts.models import User
+from aigrowth.businesses.models import Business
+from aigrowth.content.models import Content, ContentStatus
+from aigrowth.db import get_engine
+from aigrowth.dbtypes import utcnow
+from aigrowth.publishing import service
+from aigrowth.publishing.config import reset_publishing_settings_cache
+from aigrowth.settings import reset_settings_cache
+from aigrowth.social import vault
+from aigrowth.social.models import SocialAccount
+
+ROOT = Path(__file__).resolve().parents[2]
+FINAL = {ContentStatus.PUBLISHED, ContentStatus.FAILED, ContentStatus.NEEDS_ATTENTION}
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, str]:
+    """Set env for this process (and for workers started later); reset caches."""
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    reset_settings_cache()
+    reset_publishing_settings_cache()
+    return env
+
+
+def point_x_at(monkeypatch: pytest.MonkeyPatch, fake, **extra: str) -> None:  # type: ignore[no-untyped-def]
+    configure(
+        monkeypatch,
+        X_API_BASE=fake.base_url,
+        X_CLIENT_ID=fake.client_id,
+        X_CLIENT_SECRET=fake.client_secret,
+        **extra,
+    )
+    fake.post_limit = 1_000_000  # the tests that want 429s inject them
+
+
+def make_user(email: str = "founder@example.com") -> tuple[User, Business]:
+    with Session(get_engine(), expire_on_commit=False) as s:
+        user = User(email=email, full_name="Ada Founder", timezone="Europe/Paris")
+        s.add(user)
+        s.commit()
+        biz = Business(user_id=user.id, name="Acme")
+        s.add(biz)
+        s.commit()
+        return user, biz
+
+
+def make_x_account(user: User, biz: Business, fake, *, handle: str = "founder") -> SocialAccount:  # type: ignore[no-untyped-def]
+    """An X account whose tokens the fake really issued (encrypted like production)."""
+    issued = fake.oauth.issue(client_id=fake.client_id)
+    with Session(get_engine(), expire_on_commit=False) as s:
+        acct = SocialAccount(
+            user_id=user.id,
+            business_id=biz.id,
+            platform="x",
+            account_id=fake.user["id"],
+            handle=handle,
+        )
+        acct.access_token_enc = vault.encrypt(acct.id, issued["access_token"])
+        acct.refresh_token_enc = vault.encrypt(acct.id, issued["refresh_token"])
+        acct.token_expires_at = utcnow() + timedelta(seconds=issued["expires_in"])
+        s.add(acct)
+        s.commit()
+        return acct
+
+
+def make_posts(
+    biz: Business,
+    account: SocialAccount,
+    n: int,
+    *,
+    when: datetime | None = None,
+    status: str = ContentStatus.SCHEDULED,
+    prefix: str = "Post",
+) -> list[uuid.UUID]:
+    when = when or utcnow() - timedelta(seconds=1)
+    ids = []
+    with Session(get_engine()) as s:
+        for i in range(n):
+            post = Content(
+                business_id=biz.id,
+                social_account_id=account.id,
+                platform=account.platform,
+                text=f"{prefix} {i} {uuid.uuid4().hex[:8]}",
+                status=status,
+                scheduled_for=when,
+            )
+            s.add(post)
+            ids.append(post.id)
+        s.commit()
+    return ids
+
+
+def statuses(ids: list[uuid.UUID] | None = None) -> dict[uuid.UUID, Content]:
+    with Session(get_engine(), expire_on_commit=False) as s:
+        query = select(Content)
+        if ids is not None:
+            query = query.where(Content.id.in_(ids))  # type: ignore[attr-defined]
+        return {c.id: c for c in s.exec(query).all()}
+
+
+def drive(
+    until: Callable[[], bool],
+    *,
+    timeout: float,
+    reconcile_every: float = 1.0,
+    tick: float = 0.3,
+    on_tick: Callable[[], None] | None = None,
+) -> bool:
+    """Run the dispatcher and reconciler code as the scheduler would, until `until()`."""
+    deadline = time.monotonic() + timeout
+    last_reconcile = 0.0
+    while time.monotonic() < deadline:
+        service.dispatch_due()
+        if time.monotonic() - last_reconcile >= reconcile_every:
+            service.reconcile()
+            last_reconcile = time.monotonic()
+        if on_tick:
+            on_tick()
+        if until():
+            return True
+        time.sleep(tick)
+    return until()
+
+
+class Workers:
+    """Real `python -m workers.worker publish` subprocesses (forking RQ workers)."""
+
+    def __init__(self, n: int, queues: tuple[str, ...] = ("publish",)) -> None:
+        self.n = n
+        self.queues = queues
+        self.procs: list[subprocess.Popen] = []
+
+    def start_one(self) -> subprocess.Popen:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "workers.worker", *self.queues],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own group: kill -9 takes the work horse too
+        )
+        self.procs.append(proc)
+        return proc
+
+    def __enter__(self) -> Workers:
+        for _ in range(self.n):
+            self.start_one()
+        return self
+
+    def kill9(self, proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    continue
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
