@@ -13,9 +13,11 @@ from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
 from aigrowth.http.health import health
 from aigrowth.ops.routes import ROUTES as OPS_ROUTES
+from aigrowth.social.routes import ROUTES as SOCIAL_ROUTES
 
 ROUTES: list[BaseRoute] = [
     Route("/health", health, methods=["GET"]),
+    *SOCIAL_ROUTES,
     *ACCOUNT_ROUTES,
     *CONTENT_ROUTES,
     *OPS_ROUTES,

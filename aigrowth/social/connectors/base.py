@@ -44,6 +44,8 @@ def http_timeout() -> httpx.Timeout:
     """Connect 5 s (fail fast: provably not sent); read per SOCIAL_HTTP_TIMEOUT."""
     read = get_settings().social_http_timeout
     return httpx.Timeout(connect=5.0, read=read, write=read, pool=5.0)
+
+
 USER_AGENT = "AIGrowthManager/0.1 (+self-hosted)"
 
 PLATFORMS: tuple[str, ...] = (
@@ -230,15 +232,10 @@ class PublishContext:
 
 
 def compose_text(text: str, hashtags: list[str]) -> str:
-    lower = text.lower()
-    extra = []
-    for tag in hashtags:
-        tag = tag.strip().lstrip("#")
-        if tag and f"#{tag.lower()}" not in lower:
-            extra.append(f"#{tag}")
-    if not extra:
-        return text
-    return f"{text.rstrip()}\n\n{' '.join(extra)}"
+    """The text as published (shared rule in aigrowth.content.rules)."""
+    from aigrowth.content.rules import compose_text as _compose
+
+    return _compose(text, hashtags)
 
 
 # ---------------------------------------------------------------------- connector
@@ -295,11 +292,32 @@ class Connector(abc.ABC):
         """Revoke at the platform where it offers that; default: nothing to do."""
 
     # ---- posts
-    @abc.abstractmethod
     def validate(
-        self, text: str, media: list[Media], *, account: AccountRef | None = None
+        self,
+        text: str,
+        media: list[Media],
+        *,
+        account: AccountRef | None = None,
+        hashtags: list[str] | None = None,
     ) -> list[str]:
-        """Problems that would make the platform refuse the post ([] = fine)."""
+        """Problems that would make the platform refuse the post ([] = fine).
+
+        Default: the shared platform rules (aigrowth.content.rules), errors only, with
+        the account's own limit where it has one (Mastodon instance limit).
+        """
+        from aigrowth.content.rules import blocking, validate_post
+
+        limit = None
+        if account is not None:
+            limit = account.meta.get("max_characters")
+        problems = validate_post(
+            self.platform,
+            text,
+            hashtags=list(hashtags or []),
+            media_count=len(media),
+            instance_limit=int(limit) if limit else None,
+        )
+        return [p.message for p in blocking(problems)]
 
     @abc.abstractmethod
     def publish(self, ctx: PublishContext) -> PublishResult:
@@ -488,14 +506,16 @@ def oauth_client(
 ) -> Any:
     """An authlib OAuth2Client (an httpx.Client) with our timeouts."""
     from authlib.integrations.httpx_client import OAuth2Client
+    from authlib.integrations.httpx_client._compat import httpx2  # httpx2 or httpx
 
+    read = get_settings().social_http_timeout
     kwargs: dict[str, Any] = {
         "client_id": client_id,
         "client_secret": client_secret or None,
         "redirect_uri": redirect_uri or None,
         "scope": scope or None,
         "token_endpoint_auth_method": token_endpoint_auth_method,
-        "timeout": http_timeout(),
+        "timeout": httpx2.Timeout(connect=5.0, read=read, write=read, pool=5.0),
         "trust_env": False,
         "headers": {"User-Agent": USER_AGENT},
     }
@@ -522,10 +542,13 @@ def oauth_error(exc: Exception, *, what: str) -> ConnectorError:
         ):
             return ReconnectRequired(f"{what}: {desc}", code=err)
         return PermanentError(f"{what}: {desc}", code=err)
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return RetryableError(f"{what}: could not connect")
-    if isinstance(exc, httpx.HTTPError):
-        return RetryableError(f"{what}: {type(exc).__name__}")
+    from authlib.integrations.httpx_client._compat import httpx2
+
+    for lib in (httpx, httpx2):
+        if isinstance(exc, (lib.ConnectError, lib.ConnectTimeout)):
+            return RetryableError(f"{what}: could not connect")
+        if isinstance(exc, lib.HTTPError):
+            return RetryableError(f"{what}: {type(exc).__name__}")
     return PermanentError(f"{what}: {exc}")
 
 
