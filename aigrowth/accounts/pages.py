@@ -37,8 +37,8 @@ def _auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Compone
                 width="100%",
                 max_width="420px",
             ),
-            padding_x="4",
-            padding_y=["6", "8", "9"],
+            padding_x="var(--space-4)",
+            padding_y=["var(--space-6)", "var(--space-8)", "var(--space-9)"],
             width="100%",
         )
     )
@@ -352,7 +352,7 @@ def reset_page() -> rx.Component:
                     width="100%",
                 ),
             ),
-            rx.center(rx.spinner(), width="100%", padding="4"),
+            rx.center(rx.spinner(), width="100%", padding="var(--space-4)"),
         ),
     )
 
@@ -371,7 +371,7 @@ def verify_page() -> rx.Component:
                 spacing="3",
                 width="100%",
             ),
-            rx.center(rx.spinner(size="3"), width="100%", padding="4"),
+            rx.center(rx.spinner(size="3"), width="100%", padding="var(--space-4)"),
         ),
     )
 
@@ -616,7 +616,7 @@ def _session_row(item: rx.Var) -> rx.Component:
         gap="3",
         wrap="wrap",
         width="100%",
-        padding_y="2",
+        padding_y="var(--space-2)",
         border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
     )
 
