@@ -120,6 +120,7 @@ class GraphState:
     publish_calls: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     ig_quota_used: int = 0
+    revoke_calls: int = 0
     calls: int = 0
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -275,6 +276,8 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
                 "An active access token must be used to query information about the current user.",
                 2500,
             )
+        if raw == f"{state.app_id}|{state.app_secret}":  # app access token
+            return Token("app", "", [], None)
         tok = state.tokens.get(raw)
         if tok is None:
             return graph_error("Invalid OAuth access token - Cannot parse access token", 190)
@@ -376,13 +379,18 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
         request: Request, tok: Token, node: str, edge: str, params: dict[str, Any]
     ) -> Response:
         method = request.method
+        if tok.kind == "app" and edge != "permissions":
+            return graph_error("(#200) An app access token cannot be used here", 200)
         if node == "me" and not edge:
             return JSONResponse({"id": tok.user_id, "name": state.user["name"]})
         if node == "me" and edge == "accounts":
             return me_accounts(tok, params)
-        if node == tok.user_id and edge == "permissions" and method == "DELETE":
+        if node == state.user["id"] and edge == "permissions" and method == "DELETE":
+            if tok.kind not in ("app", "user_long", "user_short"):
+                return graph_error("(#200) Requires a user or app access token", 200)
+            state.revoke_calls += 1
             for t in state.tokens.values():
-                if t.user_id == tok.user_id:
+                if t.user_id == node:
                     t.revoked_subcode = 458
             return JSONResponse({"success": True})
         if (page := state.page(node)) is not None:
