@@ -8,6 +8,8 @@ Later issues add their jobs to PERIODIC_JOBS.
 from __future__ import annotations
 
 import logging
+import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -120,6 +122,10 @@ def make_scheduler(redis: Redis, interval_s: float = 1.0) -> Scheduler:
 
 
 def main() -> None:
+    # rq-scheduler evaluates cron strings against the naive local clock: run the
+    # scheduler in UTC so "0 3 * * *" means 03:00 UTC on any host.
+    os.environ["TZ"] = "UTC"
+    time.tzset()
     configure_logging()
     redis = get_redis()
     wait_for_redis(redis)

@@ -62,15 +62,18 @@ def make_user(email: str = "founder@example.com") -> tuple[User, Business]:
         return user, biz
 
 
-def make_x_account(user: User, biz: Business, fake, *, handle: str = "founder") -> SocialAccount:  # type: ignore[no-untyped-def]
+def make_x_account(
+    user: User, biz: Business, fake, *, handle: str = "founder", x_user_id: str = ""
+) -> SocialAccount:  # type: ignore[no-untyped-def]
     """An X account whose tokens the fake really issued (encrypted like production)."""
-    issued = fake.oauth.issue(client_id=fake.client_id)
+    x_user_id = x_user_id or fake.user["id"]
+    issued = fake.oauth.issue(user_id=x_user_id, client_id=fake.client_id)
     with Session(get_engine(), expire_on_commit=False) as s:
         acct = SocialAccount(
             user_id=user.id,
             business_id=biz.id,
             platform="x",
-            account_id=fake.user["id"],
+            account_id=x_user_id,
             handle=handle,
         )
         acct.access_token_enc = vault.encrypt(acct.id, issued["access_token"])
