@@ -182,11 +182,21 @@ def test_metrics_for_members_and_pages(li, session, monkeypatch):
     li.state.set_stats(ours.remote_id, impressions=500, reach=350, clicks=12, likes=20, comments=4)
     m = connector.fetch_metrics(ctx_for(session, profile, ""), mine.remote_id)
     assert (m.impressions, m.reach, m.likes, m.comments, m.shares, m.clicks) == (
-        300, 200, 9, 2, 1, None,  # members get no click counts
+        300,
+        200,
+        9,
+        2,
+        1,
+        None,  # members get no click counts
     )
     p = connector.fetch_metrics(ctx_for(session, page, ""), ours.remote_id)
     assert (p.impressions, p.reach, p.clicks, p.likes, p.comments, p.shares) == (
-        500, 350, 12, 20, 4, 0,
+        500,
+        350,
+        12,
+        20,
+        4,
+        0,
     )
 
 
@@ -214,9 +224,7 @@ def test_partner_refresh_token_is_used_when_the_access_token_expires(li, session
     assert row.refresh_expires_at is not None and row.refresh_expires_at > utcnow()
 
 
-def test_disconnect_revokes_a_profile_token_but_not_one_shared_with_pages(
-    li, session, monkeypatch
-):
+def test_disconnect_revokes_a_profile_token_but_not_one_shared_with_pages(li, session, monkeypatch):
     (account,) = connect(session, li)
     token = service.account_ref(account.id, session=session).access_token
     assert service.disconnect(account.id, user_id=account.user_id, session=session) is True
