@@ -3,6 +3,7 @@
 from aigrowth.accounts import pages as accounts_pages
 from aigrowth.analytics import pages as analytics_pages
 from aigrowth.billing import pages as billing_pages
+from aigrowth.businesses import pages as onboarding_pages
 from aigrowth.content import calendar_pages
 from aigrowth.content import pages as content_pages
 from aigrowth.dashboard import pages as dashboard_pages
@@ -21,6 +22,7 @@ __all__ = [
     "dashboard_pages",
     "landing",
     "notifications_pages",
+    "onboarding_pages",
     "ops_pages",
     "social_pages",
     "strategy_pages",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from aigrowth.accounts.widgets import require_login_guard, user_menu
+from aigrowth.businesses.widgets import business_switcher
 from aigrowth.notifications.widgets import notification_bell
 from aigrowth.ui import theme
 from aigrowth.ui.components import logo
@@ -18,7 +19,11 @@ from aigrowth.ui.nav import NAV_ITEMS, NavItem
 
 # Extra components placed in the top-right of the signed-in shell (e.g. the account
 # menu or the notification bell). Capabilities register theirs at import time.
-HEADER_WIDGETS: list[Callable[[], rx.Component]] = [notification_bell, user_menu]
+HEADER_WIDGETS: list[Callable[[], rx.Component]] = [
+    business_switcher,
+    notification_bell,
+    user_menu,
+]
 # Called around every signed-in page, e.g. to require a session (accounts capability).
 PAGE_GUARDS: list[Callable[[rx.Component], rx.Component]] = [require_login_guard]
 
