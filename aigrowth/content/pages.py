@@ -1,20 +1,1208 @@
-"""Content page. Placeholder until its issue fills it in."""
+"""Content studio pages: the post library (/content) and the editor (/content/[content_id])."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from aigrowth.ui.components import coming_soon, page_header
+from aigrowth.content.state import ALL, PLATFORM_CHOICES, STATUS_CHOICES, EditorState, LibraryState
+from aigrowth.ui import theme
+from aigrowth.ui.components import empty_state, page_header, platform_badge, status_badge
 from aigrowth.ui.layout import app_shell
+
+STATUS_LABELS = {s: s.replace("_", " ").capitalize() for s in STATUS_CHOICES}
+
+
+def _select(value, on_change, items: list[tuple[str, str]], label: str, width="150px", **kw):
+    return rx.select.root(
+        rx.select.trigger(placeholder=label, aria_label=label, width="100%"),
+        rx.select.content(*[rx.select.item(text, value=val) for val, text in items]),
+        value=value,
+        on_change=on_change,
+        size="2",
+        **kw,
+    )
+
+
+def _field(label: str, control: rx.Component, width=None) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="1", color_scheme="gray", weight="medium"),
+        control,
+        spacing="1",
+        width=width or ["100%", "auto"],
+    )
+
+
+# ============================================================================ library
+def _filters() -> rx.Component:
+    return rx.flex(
+        _field(
+            "Search",
+            rx.input(
+                rx.input.slot(rx.icon("search", size=14)),
+                placeholder="Words in the post…",
+                value=LibraryState.f_search,
+                on_change=LibraryState.set_f_search,
+                debounce_timeout=350,
+                id="library-search",
+                width=["100%", "220px"],
+            ),
+        ),
+        _field(
+            "Status",
+            rx.select.root(
+                rx.select.trigger(aria_label="Status", width="100%"),
+                rx.select.content(
+                    rx.select.item("All statuses", value=ALL),
+                    *[rx.select.item(STATUS_LABELS[s], value=s) for s in STATUS_CHOICES],
+                ),
+                value=LibraryState.f_status,
+                on_change=LibraryState.set_f_status,
+            ),
+        ),
+        _field(
+            "Platform",
+            rx.select.root(
+                rx.select.trigger(aria_label="Platform", width="100%"),
+                rx.select.content(
+                    rx.select.item("All platforms", value=ALL),
+                    *[rx.select.item(theme.PLATFORM_LABELS[p], value=p) for p in PLATFORM_CHOICES],
+                ),
+                value=LibraryState.f_platform,
+                on_change=LibraryState.set_f_platform,
+            ),
+        ),
+        _field(
+            "Pillar",
+            rx.select.root(
+                rx.select.trigger(aria_label="Pillar", width="100%"),
+                rx.select.content(
+                    rx.select.item("All pillars", value=ALL),
+                    rx.foreach(LibraryState.pillar_options, lambda p: rx.select.item(p, value=p)),
+                ),
+                value=LibraryState.f_pillar,
+                on_change=LibraryState.set_f_pillar,
+            ),
+        ),
+        _field(
+            "From",
+            rx.input(type="date", value=LibraryState.f_from, on_change=LibraryState.set_f_from),
+        ),
+        _field(
+            "To", rx.input(type="date", value=LibraryState.f_to, on_change=LibraryState.set_f_to)
+        ),
+        rx.cond(
+            LibraryState.filtered,
+            rx.button(
+                rx.icon("x", size=14),
+                "Clear",
+                variant="ghost",
+                on_click=LibraryState.clear_filters,
+                align_self="end",
+            ),
+        ),
+        spacing="3",
+        wrap="wrap",
+        align="end",
+        width="100%",
+    )
+
+
+def _bulk_bar() -> rx.Component:
+    return rx.cond(
+        LibraryState.selected_count > 0,
+        rx.card(
+            rx.flex(
+                rx.text(LibraryState.selected_count, " selected", weight="bold", size="2"),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("calendar-check", size=14),
+                    "Approve & schedule",
+                    on_click=LibraryState.bulk_schedule,
+                    size="2",
+                ),
+                rx.button(
+                    rx.icon("calendar-x", size=14),
+                    "Unschedule",
+                    on_click=LibraryState.bulk_unschedule,
+                    variant="soft",
+                    size="2",
+                ),
+                rx.button(
+                    rx.icon("sparkles", size=14),
+                    "Regenerate",
+                    on_click=LibraryState.bulk_regenerate,
+                    variant="soft",
+                    size="2",
+                ),
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Delete",
+                    on_click=LibraryState.ask_delete,
+                    color_scheme="red",
+                    variant="soft",
+                    size="2",
+                ),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+            ),
+            width="100%",
+            background=rx.color(theme.ACCENT, 2),
+        ),
+    )
+
+
+def _confirm_bulk_delete() -> rx.Component:
+    return rx.alert_dialog.root(
+        rx.alert_dialog.content(
+            rx.alert_dialog.title("Delete the selected posts?"),
+            rx.alert_dialog.description(
+                "They are removed from your library and calendar, with their version history. "
+                "Posts already published stay on the platforms. This cannot be undone."
+            ),
+            rx.flex(
+                rx.alert_dialog.cancel(rx.button("Keep them", variant="soft", color_scheme="gray")),
+                rx.alert_dialog.action(
+                    rx.button("Delete", color_scheme="red", on_click=LibraryState.bulk_delete)
+                ),
+                spacing="3",
+                justify="end",
+                margin_top="4",
+            ),
+        ),
+        open=LibraryState.confirm_delete_open,
+        on_open_change=LibraryState.set_confirm_delete_open,
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.checkbox(
+                checked=LibraryState.selected.contains(row["id"]),
+                on_change=lambda _v: LibraryState.toggle(row["id"]),
+                aria_label="Select post",
+                margin_top="1",
+            ),
+            rx.link(
+                rx.vstack(
+                    rx.flex(
+                        platform_badge(row["platform"]),
+                        status_badge(row["status"]),
+                        rx.cond(
+                            row["pillar"] != "",
+                            rx.badge(row["pillar"], variant="outline", color_scheme="gray"),
+                        ),
+                        rx.cond(
+                            row["media_count"] != "0",
+                            rx.badge(rx.icon("image", size=12), row["media_count"], variant="soft"),
+                        ),
+                        rx.spacer(),
+                        rx.text(row["when"], size="1", color_scheme="gray"),
+                        spacing="2",
+                        wrap="wrap",
+                        align="center",
+                        width="100%",
+                    ),
+                    rx.text(
+                        rx.cond(row["preview"] != "", row["preview"], "(empty draft)"),
+                        size="2",
+                        color=rx.color(theme.GRAY, 12),
+                        style={
+                            "display": "-webkit-box",
+                            "-webkit-line-clamp": "2",
+                            "-webkit-box-orient": "vertical",
+                            "overflow": "hidden",
+                        },
+                    ),
+                    rx.cond(
+                        row["error"] != "",
+                        rx.text(row["error"], size="1", color_scheme="red"),
+                    ),
+                    spacing="2",
+                    width="100%",
+                ),
+                href="/content/" + row["id"],
+                underline="none",
+                color="inherit",
+                width="100%",
+                class_name="library-row",
+            ),
+            spacing="3",
+            align="start",
+            width="100%",
+        ),
+        width="100%",
+        _hover={"background": rx.color(theme.GRAY, 2)},
+    )
+
+
+def _library_empty() -> rx.Component:
+    return rx.cond(
+        ~LibraryState.has_business,
+        empty_state(
+            "building-2",
+            "Tell us about your business first",
+            "Posts are written from your business profile and strategy. Set them up, then "
+            "come back to edit and schedule your posts here.",
+            rx.link(rx.button("Set up my business"), href="/onboarding"),
+        ),
+        rx.cond(
+            LibraryState.filtered,
+            empty_state(
+                "search-x",
+                "No posts match these filters",
+                "Try other words, another status or platform, or clear the filters.",
+                rx.button("Clear filters", on_click=LibraryState.clear_filters, variant="soft"),
+            ),
+            empty_state(
+                "file-text",
+                "No posts yet",
+                "Generate a batch of drafts from your strategy, or write a first post yourself "
+                "with “New post” above.",
+                rx.link(rx.button("Go to Strategy", variant="soft"), href="/strategy"),
+            ),
+        ),
+    )
+
+
+def _library_list() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.checkbox(
+                "Select this page",
+                on_change=LibraryState.toggle_all,
+                checked=(LibraryState.selected_count > 0)
+                & (LibraryState.selected_count == LibraryState.rows.length()),
+                size="1",
+            ),
+            rx.spacer(),
+            rx.text(LibraryState.page_label, size="1", color_scheme="gray"),
+            width="100%",
+            align="center",
+        ),
+        rx.foreach(LibraryState.rows, _row),
+        rx.flex(
+            rx.button(
+                rx.icon("chevron-left", size=14),
+                "Previous",
+                on_click=LibraryState.prev_page,
+                disabled=LibraryState.page <= 1,
+                variant="soft",
+            ),
+            rx.button(
+                "Next",
+                rx.icon("chevron-right", size=14),
+                on_click=LibraryState.next_page,
+                disabled=LibraryState.page >= LibraryState.pages,
+                variant="soft",
+            ),
+            spacing="2",
+            justify="end",
+            width="100%",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def _new_post() -> rx.Component:
+    return rx.flex(
+        _select(
+            LibraryState.new_platform,
+            LibraryState.set_new_platform,
+            [(p, theme.PLATFORM_LABELS[p]) for p in PLATFORM_CHOICES],
+            "Platform",
+        ),
+        rx.button(rx.icon("plus", size=16), "New post", on_click=LibraryState.new_post),
+        rx.link(
+            rx.button(rx.icon("calendar-days", size=16), "Calendar", variant="soft"),
+            href="/calendar",
+        ),
+        spacing="2",
+        wrap="wrap",
+    )
 
 
 @rx.page(route="/content", title="Content · AI Growth Manager")
 def content_page() -> rx.Component:
     return app_shell(
-        page_header("Content", "Every post of your business, in one library"),
-        coming_soon(
-            "The content studio",
-            "Generate, edit and preview posts exactly as they will look on each platform.",
-            "file-text",
+        rx.box(
+            page_header(
+                "Content", "Every post of your business: filter, edit, schedule", _new_post()
+            ),
+            rx.vstack(
+                _filters(),
+                _bulk_bar(),
+                rx.cond(
+                    LibraryState.loaded,
+                    rx.cond(LibraryState.total > 0, _library_list(), _library_empty()),
+                    rx.center(rx.spinner(size="3"), padding="8", width="100%"),
+                ),
+                spacing="4",
+                width="100%",
+            ),
+            _confirm_bulk_delete(),
+            on_mount=LibraryState.load,
+            width="100%",
+        )
+    )
+
+
+# ============================================================================ editor
+LINK_COLORS = {
+    "x": "#1d9bf0",
+    "linkedin": "#0a66c2",
+    "facebook": "#0866ff",
+    "instagram": "#4f5bd5",
+    "threads": "#0095f6",
+    "bluesky": "#1083fe",
+    "mastodon": "#6364ff",
+}
+
+
+def _segment(seg: rx.Var) -> rx.Component:
+    link_color = rx.match(EditorState.platform, *LINK_COLORS.items(), "#1d9bf0")
+    return rx.text.span(
+        seg["text"],
+        color=rx.cond(seg["kind"] == "text", "inherit", link_color),
+        font_weight=rx.cond(
+            (seg["kind"] == "mention") & (EditorState.platform == "linkedin"), "600", "inherit"
         ),
+        class_name="seg-" + seg["kind"].to(str),
+    )
+
+
+def _avatar() -> rx.Component:
+    return rx.center(
+        rx.text(EditorState.author_name[:1].upper(), weight="bold", color="white", size="3"),
+        width="40px",
+        height="40px",
+        min_width="40px",
+        border_radius=rx.cond(EditorState.platform == "linkedin", "50%", "50%"),
+        background=rx.match(
+            EditorState.platform,
+            ("linkedin", "#0a66c2"),
+            ("instagram", "linear-gradient(45deg,#f09433,#dc2743,#bc1888)"),
+            ("bluesky", "#1083fe"),
+            ("mastodon", "#6364ff"),
+            ("facebook", "#0866ff"),
+            "#333",
+        ),
+    )
+
+
+def _preview_media() -> rx.Component:
+    return rx.cond(
+        EditorState.media.length() > 0,
+        rx.grid(
+            rx.foreach(
+                EditorState.media,
+                lambda m: rx.image(
+                    src=m["url"],
+                    alt=m["alt"],
+                    width="100%",
+                    height="160px",
+                    object_fit="cover",
+                    border_radius="10px",
+                ),
+            ),
+            columns=rx.cond(EditorState.media.length() > 1, "2", "1"),
+            spacing="1",
+            width="100%",
+        ),
+        rx.cond(
+            EditorState.platform == "instagram",
+            rx.center(
+                rx.vstack(
+                    rx.icon("image-off", size=28),
+                    rx.text("Instagram needs an image", size="2"),
+                    align="center",
+                ),
+                height="200px",
+                width="100%",
+                border_radius="8px",
+                background=rx.color(theme.GRAY, 4),
+                color=rx.color(theme.GRAY, 11),
+            ),
+        ),
+    )
+
+
+def _preview_text() -> rx.Component:
+    return rx.box(
+        rx.foreach(
+            EditorState.preview_lines,
+            lambda line: rx.box(
+                rx.foreach(line, _segment),
+                white_space="pre-wrap",
+                word_break="break-word",
+                min_height="1.4em",
+            ),
+        ),
+        rx.cond(
+            EditorState.folded,
+            rx.link(
+                "…see more",
+                on_click=EditorState.toggle_expanded,
+                color=rx.color(theme.GRAY, 11),
+                weight="medium",
+                cursor="pointer",
+                id="see-more",
+            ),
+            rx.cond(
+                EditorState.expanded,
+                rx.link(
+                    "see less",
+                    on_click=EditorState.toggle_expanded,
+                    color=rx.color(theme.GRAY, 11),
+                    size="1",
+                    cursor="pointer",
+                ),
+            ),
+        ),
+        font_size=rx.match(EditorState.platform, ("x", "15px"), ("linkedin", "14px"), "15px"),
+        line_height="1.4",
+        id="post-preview-text",
+        width="100%",
+    )
+
+
+def _preview() -> rx.Component:
+    header = rx.flex(
+        _avatar(),
+        rx.vstack(
+            rx.flex(
+                rx.text(EditorState.author_name, weight="bold", size="2"),
+                rx.cond(
+                    (EditorState.platform == "x")
+                    | (EditorState.platform == "bluesky")
+                    | (EditorState.platform == "mastodon")
+                    | (EditorState.platform == "threads"),
+                    rx.text(EditorState.author_handle, size="2", color_scheme="gray"),
+                ),
+                spacing="1",
+                wrap="wrap",
+            ),
+            rx.cond(
+                (EditorState.platform == "linkedin") | (EditorState.platform == "facebook"),
+                rx.text("Just now · 🌐", size="1", color_scheme="gray"),
+            ),
+            spacing="0",
+        ),
+        spacing="2",
+        align="center",
+    )
+    footer = rx.flex(
+        rx.match(
+            EditorState.platform,
+            ("linkedin", rx.text("👍 Like   💬 Comment   🔁 Repost   ➤ Send", size="1")),
+            ("facebook", rx.text("👍 Like   💬 Comment   ↗ Share", size="1")),
+            ("instagram", rx.text("♡   💬   ➤                          🔖", size="2")),
+            rx.flex(
+                rx.icon("message-circle", size=16),
+                rx.icon("repeat-2", size=16),
+                rx.icon("heart", size=16),
+                rx.icon("share", size=16),
+                justify="between",
+                width="100%",
+                max_width="320px",
+            ),
+        ),
+        color=rx.color(theme.GRAY, 10),
+        width="100%",
+        padding_top="2",
+        border_top=f"1px solid {rx.color(theme.GRAY, 4)}",
+    )
+    body = rx.cond(
+        EditorState.platform == "instagram",
+        rx.vstack(header, _preview_media(), _preview_text(), footer, spacing="3", width="100%"),
+        rx.vstack(header, _preview_text(), _preview_media(), footer, spacing="3", width="100%"),
+    )
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                rx.text("Preview", weight="bold", size="2"),
+                platform_badge(EditorState.platform),
+                rx.spacer(),
+                rx.text("as it will look", size="1", color_scheme="gray"),
+                spacing="2",
+                align="center",
+                width="100%",
+            ),
+            rx.box(
+                body,
+                padding="3",
+                border_radius="12px",
+                border=f"1px solid {rx.color(theme.GRAY, 5)}",
+                background=rx.color(theme.GRAY, 1),
+                width="100%",
+                id="post-preview",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _problems() -> rx.Component:
+    return rx.cond(
+        EditorState.problems.length() > 0,
+        rx.vstack(
+            rx.foreach(
+                EditorState.problems,
+                lambda p: rx.callout(
+                    p["message"],
+                    icon=rx.cond(p["severity"] == "error", "circle-alert", "info"),
+                    color_scheme=rx.cond(p["severity"] == "error", "red", "amber"),
+                    size="1",
+                    width="100%",
+                    class_name="post-problem",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+            id="post-problems",
+        ),
+        rx.callout(
+            "Ready to publish: no problems found.",
+            icon="circle-check",
+            color_scheme="green",
+            size="1",
+            width="100%",
+        ),
+    )
+
+
+def _hashtags() -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.foreach(
+                EditorState.hashtags,
+                lambda tag: rx.badge(
+                    "#" + tag,
+                    rx.icon(
+                        "x",
+                        size=12,
+                        cursor="pointer",
+                        on_click=EditorState.remove_tag(tag),
+                        aria_label="Remove hashtag",
+                    ),
+                    variant="soft",
+                    size="2",
+                ),
+            ),
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.form(
+            rx.flex(
+                rx.input(
+                    placeholder="Add hashtags (Enter)",
+                    name="tag",
+                    value=EditorState.tag_input,
+                    on_change=EditorState.set_tag_input,
+                    disabled=~EditorState.editable,
+                    width="100%",
+                ),
+                rx.button("Add", type="submit", variant="soft", disabled=~EditorState.editable),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=EditorState.add_tags,
+            reset_on_submit=True,
+            width="100%",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+def _ai_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.trigger(
+            rx.button(
+                rx.icon("sparkles", size=14),
+                "Optimise with AI",
+                variant="soft",
+                disabled=~EditorState.editable,
+            )
+        ),
+        rx.dialog.content(
+            rx.dialog.title("Optimise with AI"),
+            rx.dialog.description(
+                "Say what to change. The current text is kept in the version history.",
+                size="2",
+            ),
+            rx.text_area(
+                placeholder="e.g. shorter, friendlier, end with a question",
+                value=EditorState.ai_feedback,
+                on_change=EditorState.set_ai_feedback,
+                rows="4",
+                margin_y="3",
+                width="100%",
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button("Rewrite", on_click=EditorState.optimise, loading=EditorState.ai_busy),
+                spacing="3",
+                justify="end",
+            ),
+        ),
+        open=EditorState.ai_open,
+        on_open_change=EditorState.set_ai_open,
+    )
+
+
+def _editor_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.flex(
+                platform_badge(EditorState.platform),
+                status_badge(EditorState.status),
+                rx.text(EditorState.when_label, size="1", color_scheme="gray"),
+                rx.spacer(),
+                rx.cond(
+                    EditorState.dirty,
+                    rx.badge("Unsaved changes", color_scheme="amber", variant="soft"),
+                ),
+                spacing="2",
+                wrap="wrap",
+                align="center",
+                width="100%",
+            ),
+            rx.cond(
+                ~EditorState.editable,
+                rx.callout(
+                    "This post is "
+                    + EditorState.status.to(str).replace("_", " ")
+                    + ": it can no longer be edited.",
+                    icon="lock",
+                    color_scheme="gray",
+                    size="1",
+                    width="100%",
+                ),
+            ),
+            rx.cond(
+                EditorState.last_error != "",
+                rx.callout(
+                    EditorState.last_error, icon="triangle-alert", color_scheme="red", size="1"
+                ),
+            ),
+            rx.text_area(
+                value=EditorState.text,
+                on_change=EditorState.set_text,
+                debounce_timeout=200,
+                placeholder="Write your post…",
+                rows="9",
+                resize="vertical",
+                disabled=~EditorState.editable,
+                id="post-text",
+                width="100%",
+            ),
+            rx.flex(
+                rx.text(
+                    EditorState.counter_label,
+                    size="2",
+                    weight="medium",
+                    color_scheme=rx.cond(EditorState.over_limit, "red", "gray"),
+                    id="post-counter",
+                ),
+                rx.text(
+                    EditorState.remaining_label,
+                    size="1",
+                    color_scheme=rx.cond(EditorState.over_limit, "red", "gray"),
+                ),
+                rx.spacer(),
+                rx.progress(
+                    value=rx.cond(
+                        EditorState.limit > 0,
+                        (EditorState.count * 100 / EditorState.limit).to(int),
+                        0,
+                    ),
+                    max=100,
+                    width="90px",
+                    color_scheme=rx.cond(EditorState.over_limit, "red", theme.ACCENT),
+                ),
+                spacing="2",
+                align="center",
+                width="100%",
+            ),
+            _hashtags(),
+            rx.flex(
+                rx.button(
+                    rx.icon("save", size=14),
+                    "Save",
+                    on_click=EditorState.save,
+                    disabled=~EditorState.dirty,
+                    id="save-post",
+                ),
+                rx.cond(
+                    EditorState.dirty,
+                    rx.button("Discard", variant="ghost", on_click=EditorState.discard),
+                ),
+                _ai_dialog(),
+                rx.spacer(),
+                rx.select.root(
+                    rx.select.trigger(placeholder="Pillar", aria_label="Pillar"),
+                    rx.select.content(
+                        rx.foreach(EditorState.pillar_options, lambda p: rx.select.item(p, value=p))
+                    ),
+                    value=EditorState.pillar,
+                    on_change=EditorState.set_pillar,
+                    disabled=~EditorState.editable,
+                ),
+                spacing="2",
+                wrap="wrap",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _account_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title("Which account should publish this post?"),
+            rx.radio_group.root(
+                rx.vstack(
+                    rx.foreach(
+                        EditorState.account_choices,
+                        lambda a: rx.radio_group.item(
+                            rx.text(a["name"], " ", rx.text.span(a["handle"], color_scheme="gray")),
+                            value=a["id"],
+                        ),
+                    ),
+                    spacing="2",
+                ),
+                value=EditorState.chosen_account,
+                on_change=EditorState.set_chosen_account,
+                margin_y="4",
+            ),
+            rx.flex(
+                rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                rx.button("Use this account", on_click=EditorState.confirm_account),
+                spacing="3",
+                justify="end",
+            ),
+        ),
+        open=EditorState.choose_open,
+        on_open_change=EditorState.set_choose_open,
+    )
+
+
+def _schedule_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text("When", weight="bold", size="3"),
+            rx.flex(
+                _field(
+                    "Date",
+                    rx.input(
+                        type="date",
+                        value=EditorState.sched_date,
+                        on_change=EditorState.set_sched_date,
+                        id="schedule-date",
+                    ),
+                ),
+                _field(
+                    "Time",
+                    rx.input(
+                        type="time",
+                        value=EditorState.sched_time,
+                        on_change=EditorState.set_sched_time,
+                        id="schedule-time",
+                    ),
+                ),
+                rx.text("Your time zone: ", EditorState.tz, size="1", color_scheme="gray"),
+                spacing="3",
+                wrap="wrap",
+                align="end",
+            ),
+            rx.cond(
+                EditorState.connect_hint != "",
+                rx.callout(
+                    rx.text(
+                        EditorState.connect_hint,
+                        " ",
+                        rx.link("Connect an account →", href="/accounts", weight="bold"),
+                    ),
+                    icon="plug",
+                    color_scheme="amber",
+                    size="1",
+                    width="100%",
+                ),
+            ),
+            rx.flex(
+                rx.button(
+                    rx.icon("calendar-check", size=14),
+                    rx.cond(EditorState.status == "scheduled", "Reschedule", "Schedule"),
+                    on_click=EditorState.schedule,
+                    disabled=~EditorState.editable,
+                    id="schedule-post",
+                ),
+                rx.cond(
+                    (EditorState.status == "scheduled") | (EditorState.status == "failed"),
+                    rx.button(
+                        "Unschedule",
+                        variant="soft",
+                        on_click=EditorState.unschedule,
+                        id="unschedule-post",
+                    ),
+                ),
+                rx.button(
+                    rx.icon("send", size=14),
+                    "Publish now",
+                    variant="soft",
+                    color_scheme="green",
+                    on_click=EditorState.set_confirm_publish_open(True),
+                    disabled=~EditorState.editable,
+                ),
+                rx.spacer(),
+                rx.button(
+                    rx.icon("trash-2", size=14),
+                    "Delete",
+                    variant="ghost",
+                    color_scheme="red",
+                    on_click=EditorState.set_confirm_delete_open(True),
+                ),
+                spacing="2",
+                wrap="wrap",
+                width="100%",
+            ),
+            rx.cond(
+                EditorState.blocking_count > 0,
+                rx.text(
+                    "Fix the problems listed with the preview before scheduling.",
+                    size="1",
+                    color_scheme="red",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _media_card() -> rx.Component:
+    attached = rx.foreach(
+        EditorState.media,
+        lambda m: rx.flex(
+            rx.image(
+                src=m["url"],
+                alt=m["alt"],
+                width="72px",
+                height="72px",
+                object_fit="cover",
+                border_radius="8px",
+            ),
+            rx.vstack(
+                rx.input(
+                    default_value=m["alt"],
+                    placeholder="Alt text: describe the image",
+                    on_blur=lambda v: EditorState.save_alt(m["media_id"], v),
+                    width="100%",
+                    disabled=~EditorState.editable,
+                ),
+                rx.button(
+                    "Detach",
+                    size="1",
+                    variant="ghost",
+                    color_scheme="red",
+                    on_click=EditorState.detach(m["media_id"]),
+                    disabled=~EditorState.editable,
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+            align="start",
+        ),
+    )
+    return rx.card(
+        rx.vstack(
+            rx.text("Images", weight="bold", size="3"),
+            attached,
+            rx.cond(
+                EditorState.editable,
+                rx.upload.root(
+                    rx.vstack(
+                        rx.icon("image-plus", size=22),
+                        rx.text("Drop images here or click to upload", size="2"),
+                        rx.text(
+                            "JPEG, PNG, GIF or WebP, up to 8 MB", size="1", color_scheme="gray"
+                        ),
+                        align="center",
+                        spacing="1",
+                    ),
+                    id="media-upload",
+                    accept={
+                        "image/jpeg": [".jpg", ".jpeg"],
+                        "image/png": [".png"],
+                        "image/gif": [".gif"],
+                        "image/webp": [".webp"],
+                    },
+                    max_files=10,
+                    on_drop=EditorState.upload(rx.upload_files(upload_id="media-upload")),
+                    border=f"1px dashed {rx.color(theme.GRAY, 7)}",
+                    border_radius="10px",
+                    padding="4",
+                    width="100%",
+                    cursor="pointer",
+                ),
+            ),
+            rx.cond(
+                EditorState.uploading,
+                rx.flex(rx.spinner(), rx.text("Uploading…", size="1"), spacing="2"),
+            ),
+            rx.cond(
+                EditorState.library_media.length() > 0,
+                rx.vstack(
+                    rx.text("Your media", size="1", color_scheme="gray"),
+                    rx.flex(
+                        rx.foreach(
+                            EditorState.library_media,
+                            lambda m: rx.tooltip(
+                                rx.image(
+                                    src=m["url"],
+                                    alt=m["alt"],
+                                    width="48px",
+                                    height="48px",
+                                    object_fit="cover",
+                                    border_radius="6px",
+                                    cursor="pointer",
+                                    on_click=EditorState.attach(m["id"]),
+                                ),
+                                content="Attach " + m["name"],
+                            ),
+                        ),
+                        spacing="2",
+                        wrap="wrap",
+                    ),
+                    spacing="1",
+                    width="100%",
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _variants_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text("Other platforms", weight="bold", size="3"),
+            rx.text(
+                "One idea, adapted per platform. Each version has its own text and status.",
+                size="1",
+                color_scheme="gray",
+            ),
+            rx.flex(
+                rx.foreach(
+                    EditorState.variants,
+                    lambda v: rx.link(
+                        rx.badge(
+                            rx.match(v["platform"], *theme.PLATFORM_LABELS.items(), v["platform"]),
+                            " · ",
+                            v["status"],
+                            variant=rx.cond(v["current"] == "1", "solid", "soft"),
+                            size="2",
+                        ),
+                        href="/content/" + v["id"],
+                    ),
+                ),
+                spacing="2",
+                wrap="wrap",
+            ),
+            rx.flex(
+                rx.select.root(
+                    rx.select.trigger(placeholder="Adapt to…", aria_label="Adapt to platform"),
+                    rx.select.content(
+                        rx.foreach(
+                            EditorState.other_platforms,
+                            lambda p: rx.select.item(
+                                rx.match(p, *theme.PLATFORM_LABELS.items(), p), value=p
+                            ),
+                        )
+                    ),
+                    value=EditorState.variant_platform,
+                    on_change=EditorState.set_variant_platform,
+                ),
+                rx.button("Create version", variant="soft", on_click=EditorState.make_variant),
+                spacing="2",
+                wrap="wrap",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _versions_card() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.text("Version history", weight="bold", size="3"),
+            rx.cond(
+                EditorState.versions.length() == 0,
+                rx.text(
+                    "Earlier texts appear here after you save a change.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                rx.vstack(
+                    rx.foreach(
+                        EditorState.versions,
+                        lambda v: rx.flex(
+                            rx.vstack(
+                                rx.text(
+                                    v["when"], " · ", v["reason"], size="1", color_scheme="gray"
+                                ),
+                                rx.text(
+                                    v["text"],
+                                    size="2",
+                                    style={
+                                        "display": "-webkit-box",
+                                        "-webkit-line-clamp": "2",
+                                        "-webkit-box-orient": "vertical",
+                                        "overflow": "hidden",
+                                    },
+                                ),
+                                spacing="1",
+                                width="100%",
+                            ),
+                            rx.button(
+                                "Restore",
+                                size="1",
+                                variant="soft",
+                                on_click=EditorState.restore(v["id"]),
+                                disabled=~EditorState.editable,
+                            ),
+                            spacing="2",
+                            align="start",
+                            width="100%",
+                            padding_y="2",
+                            border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
+                        ),
+                    ),
+                    spacing="0",
+                    width="100%",
+                    max_height="320px",
+                    overflow_y="auto",
+                ),
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _editor_dialogs() -> rx.Component:
+    return rx.fragment(
+        _account_dialog(),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Delete this post?"),
+                rx.alert_dialog.description(
+                    "It is removed with its version history. A post already published stays "
+                    "on the platform. This cannot be undone."
+                ),
+                rx.flex(
+                    rx.alert_dialog.cancel(
+                        rx.button("Keep it", variant="soft", color_scheme="gray")
+                    ),
+                    rx.alert_dialog.action(
+                        rx.button("Delete", color_scheme="red", on_click=EditorState.delete)
+                    ),
+                    spacing="3",
+                    justify="end",
+                    margin_top="4",
+                ),
+            ),
+            open=EditorState.confirm_delete_open,
+            on_open_change=EditorState.set_confirm_delete_open,
+        ),
+        rx.alert_dialog.root(
+            rx.alert_dialog.content(
+                rx.alert_dialog.title("Publish this post now?"),
+                rx.alert_dialog.description(
+                    "It goes out to the connected account right away. "
+                    "Unsaved changes are saved first."
+                ),
+                rx.flex(
+                    rx.alert_dialog.cancel(
+                        rx.button("Not yet", variant="soft", color_scheme="gray")
+                    ),
+                    rx.alert_dialog.action(
+                        rx.button(
+                            "Publish now", color_scheme="green", on_click=EditorState.publish_now
+                        )
+                    ),
+                    spacing="3",
+                    justify="end",
+                    margin_top="4",
+                ),
+            ),
+            open=EditorState.confirm_publish_open,
+            on_open_change=EditorState.set_confirm_publish_open,
+        ),
+    )
+
+
+def _editor_body() -> rx.Component:
+    return rx.grid(
+        rx.vstack(_editor_card(), _schedule_card(), _media_card(), spacing="4", width="100%"),
+        rx.vstack(
+            _preview(), _problems(), _variants_card(), _versions_card(), spacing="4", width="100%"
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="4",
+        width="100%",
+    )
+
+
+@rx.page(
+    route="/content/[content_id]", title="Edit post · AI Growth Manager", on_load=EditorState.load
+)
+def editor_page() -> rx.Component:
+    return app_shell(
+        rx.box(
+            page_header(
+                "Edit post",
+                "Live counter and preview use the platform's own rules",
+                rx.link(
+                    rx.button(rx.icon("arrow-left", size=14), "Library", variant="soft"),
+                    href="/content",
+                ),
+                rx.link(
+                    rx.button(rx.icon("calendar-days", size=14), "Calendar", variant="soft"),
+                    href="/calendar",
+                ),
+            ),
+            rx.cond(
+                EditorState.not_found,
+                empty_state(
+                    "file-question",
+                    "This post was not found",
+                    "It may have been deleted, or it belongs to another account.",
+                    rx.link(rx.button("Back to the library"), href="/content"),
+                ),
+                rx.cond(
+                    EditorState.content_id != "",
+                    _editor_body(),
+                    rx.center(rx.spinner(size="3"), padding="8", width="100%"),
+                ),
+            ),
+            _editor_dialogs(),
+            width="100%",
+        )
     )

@@ -1,0 +1,979 @@
+"""Reflex state of the content studio: thin, calls aigrowth.content.service.
+
+Every handler re-reads the signed-in user from the session cookie (never from a
+client-set var) and the service scopes every query by that user. State holds only the
+visible page of rows and small view models.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import reflex as rx
+
+from aigrowth.accounts.state import session_user_id
+from aigrowth.content import planning, preview, rules
+from aigrowth.content import service as svc
+from aigrowth.content.models import ContentStatus
+from aigrowth.db import session_scope
+from aigrowth.dbtypes import utcnow
+
+PAGE_SIZE = 20
+ALL = "all"
+PLATFORM_CHOICES = list(rules.PLATFORM_RULES)
+STATUS_CHOICES = [s.value for s in ContentStatus]
+
+
+def _context(state: rx.State) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(user id, current business id) from the session; (None, None) when signed out."""
+    uid = session_user_id(state)
+    if uid is None:
+        return None, None
+    with session_scope() as db:
+        return uid, svc.current_business_id(user_id=uid, session=db)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# ============================================================================ library
+class LibraryState(rx.State):
+    rows: list[dict[str, str]] = []
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    f_status: str = ALL
+    f_platform: str = ALL
+    f_pillar: str = ALL
+    f_search: str = ""
+    f_from: str = ""
+    f_to: str = ""
+    pillar_options: list[str] = []
+    selected: list[str] = []
+    has_business: bool = True
+    loaded: bool = False
+    confirm_delete_open: bool = False
+    new_platform: str = "x"
+
+    @rx.var
+    def selected_count(self) -> int:
+        return len(self.selected)
+
+    @rx.var
+    def filtered(self) -> bool:
+        return bool(
+            self.f_search
+            or self.f_from
+            or self.f_to
+            or ALL not in (self.f_status,)
+            or self.f_platform != ALL
+            or self.f_pillar != ALL
+        )
+
+    @rx.var
+    def page_label(self) -> str:
+        return f"Page {self.page} of {self.pages} · {_plural(self.total, 'post')}"
+
+    def _filter(self) -> svc.LibraryFilter:
+        def day(value: str) -> date | None:
+            try:
+                return date.fromisoformat(value) if value else None
+            except ValueError:
+                return None
+
+        return svc.LibraryFilter(
+            status="" if self.f_status == ALL else self.f_status,
+            platform="" if self.f_platform == ALL else self.f_platform,
+            pillar="" if self.f_pillar == ALL else self.f_pillar,
+            search=self.f_search,
+            date_from=day(self.f_from),
+            date_to=day(self.f_to),
+        )
+
+    def _reload(self) -> None:
+        uid, bid = _context(self)
+        self.loaded = True
+        if uid is None or bid is None:
+            self.has_business = uid is None  # signed out: the guard redirects
+            self.rows, self.total, self.pages = [], 0, 1
+            return
+        self.has_business = True
+        with session_scope() as db:
+            result = svc.list_library(
+                bid, self._filter(), user_id=uid, session=db, page=self.page, page_size=PAGE_SIZE
+            )
+            self.pillar_options = svc.pillars_of(bid, user_id=uid, session=db)
+        self.rows, self.total, self.page, self.pages = (
+            result.rows,
+            result.total,
+            result.page,
+            result.pages,
+        )
+        visible = {r["id"] for r in self.rows}
+        self.selected = [i for i in self.selected if i in visible]
+
+    @rx.event
+    def load(self):
+        status = self.router.url.query_parameters.get("status", "")
+        if status in STATUS_CHOICES:
+            self.f_status = status
+        self._reload()
+
+    @rx.event
+    def set_f_status(self, value: str):
+        self.f_status, self.page = value, 1
+        self._reload()
+
+    @rx.event
+    def set_f_platform(self, value: str):
+        self.f_platform, self.page = value, 1
+        self._reload()
+
+    @rx.event
+    def set_f_pillar(self, value: str):
+        self.f_pillar, self.page = value, 1
+        self._reload()
+
+    @rx.event
+    def set_f_search(self, value: str):
+        self.f_search, self.page = value[:200], 1
+        self._reload()
+
+    @rx.event
+    def set_f_from(self, value: str):
+        self.f_from, self.page = value, 1
+        self._reload()
+
+    @rx.event
+    def set_f_to(self, value: str):
+        self.f_to, self.page = value, 1
+        self._reload()
+
+    @rx.event
+    def clear_filters(self):
+        self.f_status = self.f_platform = self.f_pillar = ALL
+        self.f_search = self.f_from = self.f_to = ""
+        self.page = 1
+        self._reload()
+
+    @rx.event
+    def next_page(self):
+        if self.page < self.pages:
+            self.page += 1
+            self._reload()
+
+    @rx.event
+    def prev_page(self):
+        if self.page > 1:
+            self.page -= 1
+            self._reload()
+
+    @rx.event
+    def toggle(self, content_id: str):
+        if content_id in self.selected:
+            self.selected = [i for i in self.selected if i != content_id]
+        else:
+            self.selected = [*self.selected, content_id]
+
+    @rx.event
+    def toggle_all(self, _checked: bool = True):
+        ids = [r["id"] for r in self.rows]
+        self.selected = [] if set(ids) <= set(self.selected) and ids else ids
+
+    @rx.event
+    def set_new_platform(self, value: str):
+        self.new_platform = value
+
+    @rx.event
+    def new_post(self):
+        uid, bid = _context(self)
+        if uid is None or bid is None:
+            return rx.toast.error("Create your business first (Onboarding), then write posts.")
+        with session_scope() as db:
+            content = svc.create_draft(bid, self.new_platform, "", user_id=uid, session=db)
+            cid = str(content.id)
+        return [rx.toast.success("New draft created."), rx.redirect(f"/content/{cid}")]
+
+    def _bulk(self, action: str):
+        uid, _bid = _context(self)
+        if uid is None or not self.selected:
+            return rx.toast.info("Select posts first (tick the boxes on the left).")
+        with session_scope() as db:
+            if action == "schedule":
+                result, verb = (
+                    svc.bulk_approve_schedule(self.selected, user_id=uid, session=db),
+                    "Scheduled",
+                )
+            elif action == "unschedule":
+                result, verb = (
+                    svc.bulk_unschedule(self.selected, user_id=uid, session=db),
+                    ("Moved back to drafts"),
+                )
+            elif action == "delete":
+                result, verb = svc.bulk_delete(self.selected, user_id=uid, session=db), "Deleted"
+            else:
+                result, verb = (
+                    svc.bulk_regenerate(self.selected, user_id=uid, session=db),
+                    ("Rewrote"),
+                )
+        self.selected = []
+        self.confirm_delete_open = False
+        self._reload()
+        message = result.summary(verb)
+        if result.failed and not result.done:
+            return rx.toast.error(message)
+        if result.failed:
+            return rx.toast.warning(message)
+        return rx.toast.success(message)
+
+    @rx.event
+    def bulk_schedule(self):
+        return self._bulk("schedule")
+
+    @rx.event
+    def bulk_unschedule(self):
+        return self._bulk("unschedule")
+
+    @rx.event
+    def bulk_regenerate(self):
+        return self._bulk("regenerate")
+
+    @rx.event
+    def ask_delete(self):
+        if not self.selected:
+            return rx.toast.info("Select posts first (tick the boxes on the left).")
+        self.confirm_delete_open = True
+        return None
+
+    @rx.event
+    def set_confirm_delete_open(self, value: bool):
+        self.confirm_delete_open = value
+
+    @rx.event
+    def bulk_delete(self):
+        return self._bulk("delete")
+
+
+# ============================================================================ editor
+class EditorState(rx.State):
+    content_id: str = ""
+    not_found: bool = False
+    platform: str = "x"
+    status: str = "draft"
+    pillar: str = ""
+    text: str = ""
+    saved_text: str = ""
+    hashtags: list[str] = []
+    saved_hashtags: list[str] = []
+    tag_input: str = ""
+    count: int = 0
+    limit: int = 280
+    unit: str = "characters"
+    problems: list[dict[str, str]] = []
+    preview_lines: list[list[dict[str, str]]] = []
+    folded: bool = False
+    expanded: bool = False
+    instance_limit: int = 0
+    author_name: str = ""
+    author_handle: str = ""
+    when_label: str = "Not scheduled"
+    sched_date: str = ""
+    sched_time: str = "09:00"
+    tz: str = "UTC"
+    last_error: str = ""
+    versions: list[dict[str, str]] = []
+    variants: list[dict[str, str]] = []
+    media: list[dict[str, str]] = []
+    library_media: list[dict[str, str]] = []
+    pillar_options: list[str] = []
+    ai_open: bool = False
+    ai_feedback: str = ""
+    ai_busy: bool = False
+    choose_open: bool = False
+    account_choices: list[dict[str, str]] = []
+    chosen_account: str = ""
+    pending_action: str = ""  # "schedule" or "publish" waiting for an account choice
+    connect_hint: str = ""
+    confirm_delete_open: bool = False
+    confirm_publish_open: bool = False
+    variant_platform: str = ""
+    uploading: bool = False
+
+    @rx.var
+    def dirty(self) -> bool:
+        return self.text != self.saved_text or self.hashtags != self.saved_hashtags
+
+    @rx.var
+    def over_limit(self) -> bool:
+        return self.count > self.limit
+
+    @rx.var
+    def counter_label(self) -> str:
+        return f"{self.count} / {self.limit} {self.unit}"
+
+    @rx.var
+    def remaining_label(self) -> str:
+        left = self.limit - self.count
+        return f"{left} left" if left >= 0 else f"{-left} over"
+
+    @rx.var
+    def editable(self) -> bool:
+        return self.status in ("draft", "scheduled", "failed")
+
+    @rx.var
+    def blocking_count(self) -> int:
+        return sum(1 for p in self.problems if p.get("severity") == "error")
+
+    @rx.var
+    def other_platforms(self) -> list[str]:
+        taken = {v["platform"] for v in self.variants} | {self.platform}
+        return [p for p in PLATFORM_CHOICES if p not in taken]
+
+    # -- loading -----------------------------------------------------------------------
+    def _id_from_path(self) -> str:
+        path = self.router.url.path.rstrip("/")
+        return path.rsplit("/", 1)[-1] if path.startswith("/content/") else ""
+
+    def _load(self, content_id: str) -> None:
+        uid = session_user_id(self)
+        if uid is None:
+            return
+        with session_scope() as db:
+            try:
+                content = svc.get_owned(content_id, user_id=uid, session=db)
+            except svc.ContentError:
+                self.not_found = True
+                self.content_id = ""
+                return
+            self.not_found = False
+            self.content_id = str(content.id)
+            self.tz = svc.user_timezone(uid, session=db)
+            self.platform = content.platform
+            self.status = content.status
+            self.pillar = content.pillar
+            self.text = self.saved_text = content.text
+            self.hashtags = list(content.hashtags or [])
+            self.saved_hashtags = list(self.hashtags)
+            self.last_error = content.last_error or ""
+            self.media = [
+                {
+                    "media_id": m.get("media_id", ""),
+                    "url": m.get("url", ""),
+                    "alt": m.get("alt", ""),
+                }
+                for m in content.media or []
+            ]
+            business = svc.owned_business(content.business_id, user_id=uid, session=db)
+            self.author_name = business.name
+            self.author_handle = "@" + "".join(ch for ch in business.name.lower() if ch.isalnum())
+            self.instance_limit = 0
+            if content.social_account_id:
+                account = db.get(svc.SocialAccount, content.social_account_id)
+                if account is not None:
+                    self.author_name = account.display_name or business.name
+                    self.author_handle = "@" + (account.handle or "").lstrip("@")
+                    self.instance_limit = int((account.meta or {}).get("max_characters") or 0)
+            if content.scheduled_for:
+                local = planning.utc_to_local(content.scheduled_for, self.tz)
+                self.sched_date = local.date().isoformat()
+                self.sched_time = local.strftime("%H:%M")
+                word = "Scheduled for" if content.status == "scheduled" else "Planned for"
+                if content.status == "published":
+                    word = "Published"
+                self.when_label = f"{word} {svc.format_local(content.scheduled_for, self.tz)}"
+            else:
+                tomorrow = planning.utc_to_local(utcnow(), self.tz).date() + timedelta(days=1)
+                self.sched_date = tomorrow.isoformat()
+                self.sched_time = "09:00"
+                self.when_label = "Not scheduled"
+            self.versions = svc.list_versions(content.id, user_id=uid, session=db, tz=self.tz)
+            self.variants = svc.list_variants(content.id, user_id=uid, session=db)
+            self.library_media = svc.list_media(content.business_id, user_id=uid, session=db)
+            self.pillar_options = svc.pillars_of(content.business_id, user_id=uid, session=db)
+        self.connect_hint = ""
+        self.expanded = False
+        self._recompute()
+
+    def _recompute(self) -> None:
+        """Counter, problems and preview: pure functions, cheap enough per debounced edit."""
+        platform = self.platform
+        full = rules.compose_text(self.text, self.hashtags)
+        inst = self.instance_limit or None
+        self.count = rules.count_length(platform, full)
+        self.limit = rules.platform_limit(platform, instance_limit=inst)
+        self.unit = rules.PLATFORM_RULES[platform].unit
+        missing_alt = sum(1 for m in self.media if not m.get("alt", "").strip())
+        self.problems = [
+            p.as_dict()
+            for p in rules.validate_post(
+                platform,
+                self.text,
+                hashtags=self.hashtags,
+                media_count=len(self.media),
+                instance_limit=inst,
+                alt_texts_missing=missing_alt,
+            )
+        ]
+        self.preview_lines, self.folded = preview.build_preview(
+            platform, self.text, self.hashtags, expanded=self.expanded
+        )
+
+    @rx.event
+    def load(self):
+        self.content_id = ""
+        self.ai_open = self.choose_open = False
+        self.confirm_delete_open = self.confirm_publish_open = False
+        cid = self._id_from_path()
+        if cid:
+            self._load(cid)
+        else:
+            self.not_found = True
+
+    # -- editing (debounced on the client) -----------------------------------------------
+    @rx.event
+    def set_text(self, value: str):
+        self.text = value
+        self._recompute()
+
+    @rx.event
+    def set_tag_input(self, value: str):
+        self.tag_input = value
+
+    @rx.event
+    def add_tags(self, form: dict | None = None):
+        raw = (form or {}).get("tag", self.tag_input) if isinstance(form, dict) else self.tag_input
+        added = 0
+        for part in str(raw).replace(",", " ").split():
+            tag = rules.normalise_hashtag(part)
+            if tag and tag.casefold() not in {h.casefold() for h in self.hashtags}:
+                self.hashtags = [*self.hashtags, tag]
+                added += 1
+        self.tag_input = ""
+        self._recompute()
+        if not added:
+            return rx.toast.info("Type a hashtag (letters, digits or _), then press Enter.")
+        return None
+
+    @rx.event
+    def remove_tag(self, tag: str):
+        self.hashtags = [h for h in self.hashtags if h != tag]
+        self._recompute()
+
+    @rx.event
+    def toggle_expanded(self):
+        self.expanded = not self.expanded
+        self._recompute()
+
+    def _save(self, uid: uuid.UUID, db) -> None:
+        svc.save_text(self.content_id, self.text, self.hashtags, user_id=uid, session=db)
+
+    @rx.event
+    def save(self):
+        uid = session_user_id(self)
+        if uid is None or not self.content_id:
+            return None
+        try:
+            with session_scope() as db:
+                self._save(uid, db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self._load(self.content_id)
+        return rx.toast.success("Saved. The previous text is in the version history.")
+
+    @rx.event
+    def discard(self):
+        self.text = self.saved_text
+        self.hashtags = list(self.saved_hashtags)
+        self._recompute()
+        return rx.toast.info("Changes discarded.")
+
+    @rx.event
+    def set_pillar(self, value: str):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.set_pillar(self.content_id, value, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self.pillar = value
+        return rx.toast.success(f"Pillar set to {value}.")
+
+    @rx.event
+    def restore(self, version_id: str):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.restore_version(self.content_id, version_id, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self._load(self.content_id)
+        return rx.toast.success("Version restored. The text it replaced was kept too.")
+
+    # -- AI ------------------------------------------------------------------------------
+    @rx.event
+    def set_ai_open(self, value: bool):
+        self.ai_open = value
+
+    @rx.event
+    def set_ai_feedback(self, value: str):
+        self.ai_feedback = value[:1000]
+
+    @rx.event
+    def optimise(self):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        feedback = self.ai_feedback.strip() or "Make it clearer and more engaging."
+        self.ai_busy = True
+        yield
+        try:
+            with session_scope() as db:
+                if self.dirty:
+                    self._save(uid, db)
+                svc.optimise_with_ai(self.content_id, feedback, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            self.ai_busy = False
+            yield rx.toast.error(str(exc))
+            return
+        self.ai_busy = False
+        self.ai_open = False
+        self.ai_feedback = ""
+        self._load(self.content_id)
+        yield rx.toast.success("Rewritten. The old text is in the version history.")
+
+    # -- scheduling ----------------------------------------------------------------------
+    @rx.event
+    def set_sched_date(self, value: str):
+        self.sched_date = value
+
+    @rx.event
+    def set_sched_time(self, value: str):
+        self.sched_time = value
+
+    @rx.event
+    def set_choose_open(self, value: bool):
+        self.choose_open = value
+
+    @rx.event
+    def set_chosen_account(self, value: str):
+        self.chosen_account = value
+
+    def _with_account(self, action: str, fn):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                if self.dirty and self.editable:
+                    self._save(uid, db)
+                message = fn(uid, db, self.chosen_account or None)
+        except svc.NeedsAccount as exc:
+            if exc.accounts:
+                self.account_choices = exc.accounts
+                self.chosen_account = exc.accounts[0]["id"]
+                self.pending_action = action
+                self.choose_open = True
+                return rx.toast.info(str(exc))
+            self.connect_hint = str(exc)
+            return rx.toast.error(str(exc))
+        except (svc.ContentError, ValueError) as exc:
+            return rx.toast.error(str(exc))
+        self.choose_open = False
+        self.chosen_account = ""
+        self._load(self.content_id)
+        return rx.toast.success(message)
+
+    @rx.event
+    def schedule(self):
+        try:
+            day = date.fromisoformat(self.sched_date)
+            at = planning.parse_hhmm(self.sched_time)
+        except ValueError:
+            return rx.toast.error("Pick a date and a time (HH:MM) first.")
+
+        def run(uid, db, account):
+            content = svc.schedule_local(
+                self.content_id, day, at, user_id=uid, session=db, account_id=account
+            )
+            return f"Scheduled for {svc.format_local(content.scheduled_for, self.tz)}."
+
+        return self._with_account("schedule", run)
+
+    @rx.event
+    def confirm_account(self):
+        if self.pending_action == "publish":
+            return EditorState.publish_now
+        return EditorState.schedule
+
+    @rx.event
+    def set_confirm_publish_open(self, value: bool):
+        self.confirm_publish_open = value
+
+    @rx.event
+    def publish_now(self):
+        self.confirm_publish_open = False
+
+        def run(uid, db, account):
+            svc.publish_now(self.content_id, user_id=uid, session=db, account_id=account)
+            return "Publishing now. The status updates when the platform confirms."
+
+        return self._with_account("publish", run)
+
+    @rx.event
+    def unschedule(self):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.unschedule(self.content_id, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self._load(self.content_id)
+        return rx.toast.success("Unscheduled. The post is a draft again.")
+
+    @rx.event
+    def set_confirm_delete_open(self, value: bool):
+        self.confirm_delete_open = value
+
+    @rx.event
+    def delete(self):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.delete_content(self.content_id, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            self.confirm_delete_open = False
+            return rx.toast.error(str(exc))
+        self.confirm_delete_open = False
+        return [rx.toast.success("Post deleted."), rx.redirect("/content")]
+
+    # -- variants ------------------------------------------------------------------------
+    @rx.event
+    def set_variant_platform(self, value: str):
+        self.variant_platform = value
+
+    @rx.event
+    def make_variant(self):
+        uid = session_user_id(self)
+        if uid is None or not self.variant_platform:
+            return rx.toast.info("Choose a platform for the new version.")
+        try:
+            with session_scope() as db:
+                variant = svc.create_variant(
+                    self.content_id, self.variant_platform, user_id=uid, session=db
+                )
+                vid = str(variant.id)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        label = rules.PLATFORM_RULES[self.variant_platform].label
+        self.variant_platform = ""
+        return [
+            rx.toast.success(f"{label} version created: adapt it to the platform."),
+            rx.redirect(f"/content/{vid}"),
+        ]
+
+    # -- media ---------------------------------------------------------------------------
+    @rx.event
+    async def upload(self, files: list[rx.UploadFile]):
+        uid = session_user_id(self)
+        if uid is None or not files:
+            return
+        self.uploading = True
+        yield
+        errors: list[str] = []
+        done = 0
+        for file in files[:10]:
+            data = await file.read()
+            try:
+                with session_scope() as db:
+                    content = svc.get_owned(self.content_id, user_id=uid, session=db)
+                    asset = svc.save_upload(
+                        content.business_id, file.name or "image", data, user_id=uid, session=db
+                    )
+                    svc.attach_media(self.content_id, asset.id, user_id=uid, session=db)
+                done += 1
+            except svc.ContentError as exc:
+                errors.append(f"{file.name}: {exc}")
+        self.uploading = False
+        self._load(self.content_id)
+        if errors:
+            yield rx.toast.error(" ".join(errors))
+        if done:
+            yield rx.toast.success(f"{_plural(done, 'image')} uploaded and attached.")
+
+    @rx.event
+    def attach(self, media_id: str):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.attach_media(self.content_id, media_id, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self._load(self.content_id)
+        return rx.toast.success("Image attached.")
+
+    @rx.event
+    def detach(self, media_id: str):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.detach_media(self.content_id, media_id, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self._load(self.content_id)
+        return rx.toast.success("Image detached (it stays in your media library).")
+
+    @rx.event
+    def save_alt(self, media_id: str, alt: str):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            with session_scope() as db:
+                svc.set_alt_text(media_id, alt, user_id=uid, session=db, content_id=self.content_id)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self.media = [
+            {**m, "alt": alt.strip()} if m["media_id"] == media_id else m for m in self.media
+        ]
+        self._recompute()
+        return rx.toast.success("Alt text saved.")
+
+
+# ============================================================================ calendar
+@dataclass
+class CalPost:
+    id: str = ""
+    platform: str = ""
+    status: str = ""
+    time: str = ""
+    snippet: str = ""
+    pillar: str = ""
+
+
+@dataclass
+class CalSlot:
+    platform: str = ""
+    time: str = ""
+
+
+@dataclass
+class CalDay:
+    date: str = ""
+    label: str = ""
+    weekday: str = ""
+    day_num: str = ""
+    in_month: bool = True
+    is_today: bool = False
+    is_past: bool = False
+    posts: list[CalPost] = field(default_factory=list)
+    slots: list[CalSlot] = field(default_factory=list)
+
+
+def _cal_day(d: dict) -> CalDay:
+    return CalDay(
+        date=d["date"],
+        label=d["label"],
+        weekday=d["weekday"],
+        day_num=d["day_num"],
+        in_month=d["in_month"],
+        is_today=d["is_today"],
+        is_past=d["is_past"],
+        posts=[
+            CalPost(
+                id=p["id"],
+                platform=p["platform"],
+                status=p["status"],
+                time=p["time"],
+                snippet=p["snippet"],
+                pillar=p["pillar"],
+            )
+            for p in d["posts"]
+        ],
+        slots=[CalSlot(platform=s["platform"], time=s["time"]) for s in d["slots"]],
+    )
+
+
+# HTML5 drag and drop for the calendar, installed once per page load. A drop on a day
+# cell stores {id, date} and clicks the hidden #aig-drop-trigger, whose handler reads it
+# with rx.call_script and calls CalendarState.handle_drop (no per-keystroke traffic).
+DND_JS = """
+(function () {
+  if (window.__aigDnd) return;
+  window.__aigDnd = true;
+  function zone(t) { return t && t.closest ? t.closest('[data-drop-date]') : null; }
+  document.addEventListener('dragstart', function (e) {
+    var el = e.target && e.target.closest ? e.target.closest('[data-post-id]') : null;
+    if (!el) return;
+    e.dataTransfer.setData('application/x-aig-post', el.getAttribute('data-post-id'));
+    e.dataTransfer.setData('text/plain', el.getAttribute('data-post-id'));
+    e.dataTransfer.effectAllowed = 'move';
+  });
+  document.addEventListener('dragover', function (e) {
+    var z = zone(e.target);
+    if (!z) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    z.setAttribute('data-over', '1');
+  });
+  document.addEventListener('dragleave', function (e) {
+    var z = zone(e.target);
+    if (z) z.removeAttribute('data-over');
+  });
+  document.addEventListener('drop', function (e) {
+    var z = zone(e.target);
+    if (!z) return;
+    e.preventDefault();
+    z.removeAttribute('data-over');
+    var id = e.dataTransfer.getData('application/x-aig-post') ||
+      e.dataTransfer.getData('text/plain');
+    if (!id) return;
+    window.__aigDrop = {id: id, date: z.getAttribute('data-drop-date')};
+    var b = document.getElementById('aig-drop-trigger');
+    if (b) b.click();
+  });
+})();
+"""
+TAKE_DROP_JS = (
+    "(function () { var d = window.__aigDrop || null; window.__aigDrop = null; return d; })()"
+)
+
+
+class CalendarState(rx.State):
+    mode: str = "month"
+    anchor: str = ""
+    title: str = ""
+    tz: str = "UTC"
+    days: list[CalDay] = []
+    list_days: list[CalDay] = []
+    coverage_pillars: list[dict[str, str]] = []
+    coverage_platforms: list[dict[str, str]] = []
+    slots_total: int = 0
+    posts_total: int = 0
+    has_business: bool = True
+    loaded: bool = False
+    confirm_fill_open: bool = False
+    filling: bool = False
+
+    def _anchor(self) -> date:
+        try:
+            return date.fromisoformat(self.anchor)
+        except ValueError:
+            return planning.utc_to_local(utcnow(), self.tz).date()
+
+    def _reload(self) -> None:
+        uid, bid = _context(self)
+        self.loaded = True
+        if uid is None or bid is None:
+            self.has_business = uid is None
+            self.days, self.list_days = [], []
+            return
+        self.has_business = True
+        with session_scope() as db:
+            self.tz = svc.user_timezone(uid, session=db)
+            anchor = self._anchor()
+            self.anchor = anchor.isoformat()
+            model = svc.calendar_view(bid, user_id=uid, session=db, anchor=anchor, mode=self.mode)
+        self.title = model.title
+        self.days = [_cal_day(d) for d in model.days]
+        self.list_days = [_cal_day(d) for d in model.list_days]
+        self.coverage_pillars = model.coverage_pillars
+        self.coverage_platforms = model.coverage_platforms
+        self.slots_total = model.slots_total
+        self.posts_total = model.posts_total
+
+    @rx.event
+    def load(self):
+        query = self.router.url.query_parameters
+        if query.get("mode") in ("month", "week"):
+            self.mode = query["mode"]
+        if query.get("date"):
+            self.anchor = query["date"]
+        self._reload()
+        return rx.call_script(DND_JS)
+
+    @rx.event
+    def set_mode(self, value: str | list[str]):
+        value = value[0] if isinstance(value, list) and value else value
+        if value in ("month", "week"):
+            self.mode = value
+            self._reload()
+
+    @rx.event
+    def shift(self, step: int):
+        anchor = self._anchor()
+        if self.mode == "week":
+            anchor += timedelta(days=7 * step)
+        else:
+            month = anchor.month - 1 + step
+            anchor = date(anchor.year + month // 12, month % 12 + 1, 1)
+        self.anchor = anchor.isoformat()
+        self._reload()
+
+    @rx.event
+    def today(self):
+        self.anchor = ""
+        self._reload()
+
+    @rx.event
+    def handle_drop(self, payload: dict | None):
+        """Drag and drop from the calendar: {id, date} → same local time on that day."""
+        if not isinstance(payload, dict) or not payload.get("id") or not payload.get("date"):
+            return None
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        try:
+            day = date.fromisoformat(str(payload["date"]))
+            with session_scope() as db:
+                content = svc.move_to_day(str(payload["id"]), day, user_id=uid, session=db)
+                label = svc.format_local(content.scheduled_for, self.tz)
+        except (svc.ContentError, ValueError) as exc:
+            self._reload()
+            return rx.toast.error(str(exc))
+        self._reload()
+        return rx.toast.success(f"Moved to {label}.")
+
+    @rx.event
+    def set_confirm_fill_open(self, value: bool):
+        self.confirm_fill_open = value
+
+    @rx.event
+    def fill_gaps(self):
+        uid, bid = _context(self)
+        self.confirm_fill_open = False
+        if uid is None or bid is None:
+            return None
+        self.filling = True
+        yield
+        try:
+            with session_scope() as db:
+                made = svc.fill_gaps(
+                    bid, user_id=uid, session=db, anchor=self._anchor(), mode=self.mode
+                )
+        except svc.ContentError as exc:
+            self.filling = False
+            yield rx.toast.error(str(exc))
+            return
+        self.filling = False
+        self._reload()
+        if made:
+            yield rx.toast.success(
+                f"{_plural(made, 'draft')} written for the open slots. Review and approve them."
+            )
+        else:
+            yield rx.toast.info("No open slots left in this period.")
