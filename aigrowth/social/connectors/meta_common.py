@@ -109,17 +109,17 @@ def raise_for_graph(resp: httpx.Response, *, label: str, what: str, commit: bool
         )
     if code == 102:  # session key invalid: a fresh token may help
         raise AuthError(message, status=status, code=tag)
-    if code in THROTTLE_CODES or status == 429:
-        raise RetryableError(
-            f"{label} rate limit reached ({detail}).",
-            retry_after=throttle_wait(resp.headers),
-            status=status,
-            code=tag,
-        )
     if code == 9 or subcode == 2207042:
         raise RetryableError(
             f"{label} daily publishing limit reached.",
             retry_after=QUOTA_WAIT,
+            status=status,
+            code=tag,
+        )
+    if code in THROTTLE_CODES or status == 429:
+        raise RetryableError(
+            f"{label} rate limit reached ({detail}).",
+            retry_after=throttle_wait(resp.headers),
             status=status,
             code=tag,
         )

@@ -1,0 +1,186 @@
+"""Threads connector + social service against the fake Threads API (real HTTP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from aigrowth.dbtypes import utcnow
+from aigrowth.social import service
+from aigrowth.social.connectors.base import (
+    PermanentError,
+    PublishContext,
+    ReconnectRequired,
+    RetryableError,
+    UnknownOutcomeError,
+    get_connector,
+)
+from aigrowth.social.models import AccountStatus, SocialAccount
+from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.threads import ThreadsFake
+
+
+@pytest.fixture
+def th(app_env, monkeypatch):
+    with ThreadsFake() as fake:
+        set_env(
+            monkeypatch,
+            THREADS_APP_ID=fake.state.app_id,
+            THREADS_APP_SECRET=fake.state.app_secret,
+            THREADS_API_BASE=fake.base_url,
+            THREADS_AUTH_BASE=fake.base_url,
+            SOCIAL_HTTP_TIMEOUT="1",
+        )
+        yield fake
+
+
+@pytest.fixture
+def connector(monkeypatch):
+    c = get_connector("threads")
+    monkeypatch.setattr(c, "poll_interval", 0.02)
+    monkeypatch.setattr(c, "poll_timeout", 2.0)
+    return c
+
+
+def connect(session: Session, fake: ThreadsFake) -> SocialAccount:
+    user, token = make_user(session)
+    url = service.begin_connect("threads", user_id=user.id, session=session, session_token=token)
+    assert "threads_content_publish" in url and "state=" in url
+    resp = callback_client(token).get(authorize(url))
+    assert resp.status_code == 303 and "connected=threads" in resp.headers["location"]
+    return session.exec(select(SocialAccount).where(SocialAccount.user_id == user.id)).one()
+
+
+class Ctx:
+    def __init__(self, session: Session, account: SocialAccount, fake: ThreadsFake) -> None:
+        self.session, self.account, self.fake = session, account, fake
+        self.saved: list[dict] = []
+        self.publishes_at_save: list[int] = []
+
+    def make(self, text: str = "Shipping today 🚀", **kw) -> PublishContext:
+        def save(state: dict) -> None:
+            self.saved.append(state)
+            self.publishes_at_save.append(len(self.fake.state.publish_calls))
+
+        ref = service.ensure_fresh_token(self.account.id, session=self.session)
+        state = dict(self.saved[-1]) if self.saved else {}
+        return PublishContext(account=ref, text=text, publish_state=state, save_state=save, **kw)
+
+
+def test_connect_exchanges_the_short_token_for_a_long_lived_one(th, session):
+    account = connect(session, th)
+    assert account.account_id == th.state.user["id"] and account.handle == "fran.founder"
+    ref = service.account_ref(account.id, session=session)
+    assert th.state.tokens[ref.access_token].kind == "long"
+    assert account.token_expires_at > utcnow() + timedelta(days=59)
+    assert ref.access_token not in (account.access_token_enc or "")
+
+
+def test_refresh_when_less_than_a_week_is_left(th, session):
+    account = connect(session, th)
+    old = service.account_ref(account.id, session=session).access_token
+    assert service.ensure_fresh_token(account.id, session=session).access_token == old
+    assert th.state.refresh_calls == 0
+    # 55 days later: the token is old enough to refresh and close to its end.
+    th.state.clock_offset = 55 * 86400
+    row = session.get(SocialAccount, account.id)
+    row.token_expires_at = utcnow() + timedelta(days=5)
+    session.add(row)
+    session.commit()
+    fresh = service.ensure_fresh_token(account.id, session=session)
+    assert fresh.access_token != old and th.state.refresh_calls == 1
+    assert th.state.tokens[fresh.access_token].kind == "long"
+    row = session.get(SocialAccount, account.id, populate_existing=True)
+    assert row.token_expires_at > utcnow() + timedelta(days=59)
+
+
+def test_expired_token_cannot_be_refreshed_and_needs_reconnect(th, session):
+    account = connect(session, th)
+    th.state.clock_offset = 61 * 86400  # past the 60 days
+    row = session.get(SocialAccount, account.id)
+    row.token_expires_at = utcnow() - timedelta(hours=1)
+    session.add(row)
+    session.commit()
+    with pytest.raises(ReconnectRequired):
+        service.ensure_fresh_token(account.id, session=session)
+    row = session.get(SocialAccount, account.id, populate_existing=True)
+    assert row.status == AccountStatus.NEEDS_RECONNECT
+
+
+def test_publish_two_steps_and_no_double_publish_after_a_lost_answer(th, session, connector):
+    th.state.container_polls = 2
+    c = Ctx(session, connect(session, th), th)
+    th.faults.hang_after_accept(1, seconds=3, path=f"/v1.0/{th.state.user['id']}/threads_publish")
+    with pytest.raises(UnknownOutcomeError):
+        connector.publish(c.make())
+    (container_id,) = th.state.containers
+    assert c.saved[0]["threads_container_id"] == container_id and c.publishes_at_save[0] == 0
+    assert th.creates_of("container")[0]["media_type"] == "TEXT"
+    (media_id,) = th.state.media
+    found = connector.lookup(c.make())
+    assert found is not None and found.remote_id == media_id
+    again = connector.publish(c.make())
+    assert again.remote_id == media_id
+    assert again.url.startswith("https://www.threads.net/@fran.founder/post/")
+    assert len(th.state.publish_calls) == 1 and len(th.state.media) == 1
+
+
+def test_fresh_publish_and_lookup_of_something_never_posted(th, session, connector):
+    c = Ctx(session, connect(session, th), th)
+    assert connector.lookup(c.make("never posted")) is None
+    result = connector.publish(c.make("Hello Threads", link="https://example.com"))
+    assert th.state.media[result.remote_id]["text"] == "Hello Threads"
+    assert th.creates_of("container")[0]["link_attachment"] == "https://example.com"
+
+
+def test_length_rule_counts_emoji_bytes_and_the_platform_agrees(th, session, connector):
+    c = Ctx(session, connect(session, th), th)
+    text = "a" * 497 + "🚀"  # 497 + 4 bytes = 501 > 500
+    assert any("Too long" in p for p in connector.validate(text, []))
+    with pytest.raises(PermanentError):
+        connector.publish(c.make(text))
+    ok = "a" * 496 + "🚀"
+    assert connector.validate(ok, []) == []
+    assert connector.publish(Ctx(session, c.account, th).make(ok)).remote_id
+
+
+def test_errors_are_classified(th, session, connector):
+    account = connect(session, th)
+    c = Ctx(session, account, th)
+    th.throttle(1, path=f"/v1.0/{th.state.user['id']}/threads")
+    with pytest.raises(RetryableError):
+        connector.publish(c.make())
+    assert th.state.containers == {}
+    th.state.quota_used = 250
+    with pytest.raises(RetryableError) as quota:
+        connector.publish(Ctx(session, account, th).make("over quota"))
+    assert quota.value.retry_after == 3600 and th.state.media == {}
+    th.state.quota_used = 0
+    th.state.revoke_all()
+    with pytest.raises(ReconnectRequired):
+        service.call_with_account(
+            account.id,
+            lambda ref: connector.publish(PublishContext(account=ref, text="hi")),
+            session=session,
+        )
+    row = session.get(SocialAccount, account.id, populate_existing=True)
+    assert row.status == AccountStatus.NEEDS_RECONNECT
+
+
+def test_metrics(th, session, connector):
+    c = Ctx(session, connect(session, th), th)
+    post = connector.publish(c.make())
+    th.state.set_stats(
+        post.remote_id, views=400, likes=30, replies=4, reposts=2, quotes=1, shares=3
+    )
+    m = connector.fetch_metrics(c.make(), post.remote_id)
+    assert (m.impressions, m.likes, m.comments, m.shares, m.quotes, m.clicks) == (
+        400,
+        30,
+        4,
+        5,
+        1,
+        None,
+    )
