@@ -15,12 +15,12 @@ from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.social_support import make_user, set_env
 
 
-def store(session, user_id, token="secret-access-token") -> SocialAccount:
+def store(session, user_id, token="secret-access-token", ext_id="42") -> SocialAccount:
     return service._store_account(
         "mastodon",
         user_id,
         ConnectedAccount(
-            account_id="42",
+            account_id=ext_id,
             handle="me@example.social",
             display_name="Me",
             instance_url="https://example.social",
@@ -65,11 +65,8 @@ def test_rotate_keys_cli(app_env, monkeypatch, session, capsys):
     new = Fernet.generate_key().decode()
     set_env(monkeypatch, ENCRYPTION_KEY=old)
     user, _ = make_user(session)
-    accounts = [store(session, user.id, token=f"tok-{i}") for i in range(3)]
-    for i, a in enumerate(accounts):
-        a.account_id = str(i)
-        session.add(a)
-    session.commit()
+    for i in range(3):
+        store(session, user.id, token=f"tok-{i}", ext_id=str(i))
     set_env(monkeypatch, ENCRYPTION_KEY=f"{new},{old}")
     assert cli_main(["rotate-keys"]) == 0
     assert "rotated 3" in capsys.readouterr().out
