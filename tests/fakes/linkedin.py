@@ -25,7 +25,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -108,6 +108,7 @@ class LinkedInState:
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
     create_calls: list[dict[str, Any]] = field(default_factory=list)
     revoked_calls: list[str] = field(default_factory=list)
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)
     _ids: Any = field(default_factory=lambda: itertools.count(7_100_000_000_000_000_001))
 
     def now(self) -> float:
@@ -360,12 +361,24 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
                     f"Content is a duplicate of {urn}",
                     code="DUPLICATE_POST",
                 )
+        content = body.get("content") or {}
+        wanted = [content["media"]] if "media" in content else []
+        wanted += list((content.get("multiImage") or {}).get("images") or [])
+        for item in wanted:
+            image = state.images.get(str(item.get("id")))
+            if image is None or image["data"] is None:
+                return _li_error(
+                    422,
+                    f"/content/media/id :: {item.get('id')} is not in AVAILABLE state",
+                    code="UNPROCESSABLE_ENTITY",
+                )
         urn = f"urn:li:share:{next(state._ids)}"
         state.posts[urn] = {
             "id": urn,
             "author": author,
             "commentary": commentary,
             "text": render_little_text(commentary),
+            "images": [str(item["id"]) for item in wanted],
             "created": int(state.now() * 1000),
             "stats": {
                 "impressions": 0,
@@ -488,7 +501,41 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
         }
         return JSONResponse({"elements": [element], "paging": {"count": 10, "start": 0}})
 
+    async def images(request: Request) -> Response:
+        tok = gate(request, versioned=True)
+        if isinstance(tok, Response):
+            return tok
+        if request.query_params.get("action") != "initializeUpload":
+            return _li_error(400, "Unsupported action")
+        owner = str(((await request.json()).get("initializeUploadRequest") or {}).get("owner"))
+        if not may_write(tok, owner):
+            return denied("images.ACTION-initializeUpload")
+        urn = f"urn:li:image:C4D{secrets.token_hex(8)}"
+        state.images[urn] = {"owner": owner, "data": None}
+        upload = f"{str(request.base_url).rstrip('/')}/upload/{quote(urn, safe='')}"
+        return JSONResponse(
+            {
+                "value": {
+                    "uploadUrlExpiresAt": int((state.now() + 3600) * 1000),
+                    "uploadUrl": upload,
+                    "image": urn,
+                }
+            }
+        )
+
+    async def upload(request: Request) -> Response:
+        tok = gate(request, versioned=False)
+        if isinstance(tok, Response):
+            return tok
+        urn = unquote(request.path_params["urn"])
+        if urn not in state.images:
+            return _li_error(404, "Unknown upload")
+        state.images[urn]["data"] = await request.body()
+        return Response(status_code=201)
+
     routes = [
+        Route("/rest/images", images, methods=["POST"]),
+        Route("/upload/{urn:path}", upload, methods=["PUT"]),
         Route("/oauth/v2/authorization", authorization, methods=["GET"]),
         Route("/oauth/v2/accessToken", access_token, methods=["POST"]),
         Route("/oauth/v2/revoke", revoke, methods=["POST"]),

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from aigrowth.dbtypes import utcnow
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
+    Media,
     PermanentError,
     PublishContext,
     ReconnectRequired,
@@ -236,3 +237,38 @@ def test_disconnect_revokes_a_profile_token_but_not_one_shared_with_pages(li, se
     assert len(li.state.revoked_calls) == 1
     # The Page still publishes with the shared token.
     assert get_connector("linkedin").publish(ctx_for(session, page, "still here")).remote_id
+
+
+def test_images_are_uploaded_once_and_attached(li, session, tmp_path):
+    (account,) = connect(session, li)
+    connector = get_connector("linkedin")
+    files = []
+    for name in ("a.jpg", "b.jpg"):
+        path = tmp_path / name
+        path.write_bytes(b"\xff\xd8\xff\xe0" + name.encode() + b"\xff\xd9")
+        files.append(Media(path=str(path), alt=f"photo {name}"))
+    saved: list[dict] = []
+    # The create call is throttled after the images went up: retry reuses them.
+    li.rate_limit(1, path="/rest/posts")
+    ctx = ctx_for(session, account, "Two photos", media=files, save_state=saved.append)
+    with pytest.raises(RetryableError):
+        connector.publish(ctx)
+    assert len(li.state.images) == 2 and li.state.posts == {}
+    retry = ctx_for(
+        session,
+        account,
+        "Two photos",
+        media=files,
+        publish_state=dict(saved[-1]),
+        save_state=saved.append,
+    )
+    result = connector.publish(retry)
+    assert len(li.state.images) == 2  # not uploaded again
+    post = li.state.posts[result.remote_id]
+    assert post["images"] == saved[-1]["li_image_urns"]
+    assert [li.state.images[u]["data"][4:9] for u in post["images"]] == [b"a.jpg", b"b.jpg"]
+    body = li.state.create_calls[-1]["body"]
+    assert [i["altText"] for i in body["content"]["multiImage"]["images"]] == [
+        "photo a.jpg",
+        "photo b.jpg",
+    ]

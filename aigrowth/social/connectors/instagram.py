@@ -21,6 +21,7 @@ from aigrowth.social.connectors.base import (
     ConnectedAccount,
     Connector,
     ConnectRequest,
+    Media,
     Metrics,
     PermanentError,
     PublishContext,
@@ -127,6 +128,23 @@ class InstagramConnector(Connector):
             return
         with self.client(self.api) as http:
             revoke_facebook_login(http, self.settings, user_id=str(user_id), label=self.label)
+
+    def validate(
+        self,
+        text: str,
+        media: list[Media],
+        *,
+        account: AccountRef | None = None,
+        hashtags: list[str] | None = None,
+    ) -> list[str]:
+        """The shared rules, plus: we publish a single image (no carousels yet)."""
+        problems = super().validate(text, media, account=account, hashtags=hashtags)
+        if len(media) > 1:
+            problems.append(
+                "Instagram posts from this app take one image (carousels are not supported "
+                "yet); keep one image."
+            )
+        return problems
 
     # ------------------------------------------------------------------ publish
     def _call(self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any) -> dict:

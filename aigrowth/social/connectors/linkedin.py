@@ -11,16 +11,19 @@ tokens exist only for approved partners (used when present).
 Publish: ``POST /rest/posts`` with ``LinkedIn-Version`` (settings) and
 ``X-Restli-Protocol-Version: 2.0.0``; the URN comes back in ``x-restli-id``. The
 commentary is "little text": reserved characters are backslash-escaped, or LinkedIn
-silently cuts the post at the first one. LinkedIn has no idempotency key but refuses the
-same commentary again with 422 ``DUPLICATE_POST`` naming the existing URN, which we
-take as success — so after an unknown outcome publishing again is safe even where the
-member's posts cannot be read back.
+silently cuts the post at the first one. Images go up first through the Images API
+(``initializeUpload`` + PUT; URNs remembered so a retry does not upload again).
+LinkedIn has no idempotency key but refuses the same commentary again with 422
+``DUPLICATE_POST`` naming the existing URN, which we take as success — so after an
+unknown outcome publishing again is safe even where the member's posts cannot be read
+back.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -32,7 +35,6 @@ from aigrowth.social.connectors.base import (
     ConnectedAccount,
     Connector,
     ConnectRequest,
-    Media,
     Metrics,
     PermanentError,
     PublishContext,
@@ -125,7 +127,7 @@ class LinkedInConnector(Connector):
     uses_pkce = False
     required_settings = ("linkedin_client_id", "linkedin_client_secret")
     register_url = "https://www.linkedin.com/developers/apps"
-    max_media = 0
+    max_media = 20
 
     @property
     def api(self) -> str:
@@ -290,22 +292,6 @@ class LinkedInConnector(Connector):
             )
 
     # ------------------------------------------------------------------ posts
-    def validate(
-        self,
-        text: str,
-        media: list[Media],
-        *,
-        account: AccountRef | None = None,
-        hashtags: list[str] | None = None,
-    ) -> list[str]:
-        problems = super().validate(text, media, account=account, hashtags=hashtags)
-        if media:
-            problems.append(
-                "Images are not supported for LinkedIn yet; remove the image or share the "
-                "link in the text."
-            )
-        return problems
-
     @staticmethod
     def author(account: AccountRef) -> str:
         urn = account.meta.get("author_urn")
@@ -317,10 +303,45 @@ class LinkedInConnector(Connector):
     def commentary(self, ctx: PublishContext) -> str:
         return escape_little_text(ctx.full_text)
 
+    def _upload_images(self, http: httpx.Client, ctx: PublishContext) -> list[str]:
+        """Images API: initializeUpload → PUT the bytes. A retryable prepare step; the
+        image URNs are remembered so a retry does not upload them again."""
+        done: list[str] = list(ctx.publish_state.get("li_image_urns") or [])
+        token = ctx.account.access_token
+        for media in ctx.media[len(done) :]:
+            if media.path:
+                data = Path(media.path).read_bytes()
+            elif media.url:
+                data = send(http, "GET", media.url, what="download image").content
+            else:
+                raise PermanentError("An attached image has neither a URL nor a file.")
+            resp = send(
+                http,
+                "POST",
+                "/rest/images?action=initializeUpload",
+                what="LinkedIn image upload",
+                check=False,
+                json={"initializeUploadRequest": {"owner": self.author(ctx.account)}},
+                headers=self._headers(token),
+            )
+            raise_for_linkedin(resp, what="LinkedIn image upload")
+            value = resp.json()["value"]
+            put = send(
+                http,
+                "PUT",
+                value["uploadUrl"],
+                what="LinkedIn image upload",
+                check=False,
+                content=data,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            raise_for_linkedin(put, what="LinkedIn image upload")
+            done.append(str(value["image"]))
+            ctx.remember(li_image_urns=done)
+        return done
+
     def publish(self, ctx: PublishContext) -> PublishResult:
-        if ctx.media:
-            raise PermanentError("Images are not supported for LinkedIn yet.")
-        body = {
+        body: dict[str, Any] = {
             "author": self.author(ctx.account),
             "commentary": self.commentary(ctx),
             "visibility": "PUBLIC",
@@ -333,6 +354,14 @@ class LinkedInConnector(Connector):
             "isReshareDisabledByAuthor": False,
         }
         with self.client(self.api) as http:
+            if ctx.media:
+                urns = self._upload_images(http, ctx)
+                alts = [m.alt for m in ctx.media]
+                images = [{"id": u, "altText": a[:4086]} for u, a in zip(urns, alts, strict=True)]
+                if len(images) == 1:
+                    body["content"] = {"media": images[0]}
+                else:
+                    body["content"] = {"multiImage": {"images": images}}
             resp = send(
                 http,
                 "POST",

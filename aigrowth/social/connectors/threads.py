@@ -21,6 +21,7 @@ from aigrowth.social.connectors.base import (
     ConnectedAccount,
     Connector,
     ConnectRequest,
+    Media,
     Metrics,
     PermanentError,
     PublishContext,
@@ -155,6 +156,23 @@ class ThreadsConnector(Connector):
         return _token_set(body)
 
     # Threads documents no token revocation endpoint: disconnecting deletes our copy.
+
+    def validate(
+        self,
+        text: str,
+        media: list[Media],
+        *,
+        account: AccountRef | None = None,
+        hashtags: list[str] | None = None,
+    ) -> list[str]:
+        """The shared rules, plus: we publish a single image (no carousels yet)."""
+        problems = super().validate(text, media, account=account, hashtags=hashtags)
+        if len(media) > 1:
+            problems.append(
+                "Threads posts from this app take one image (carousels are not supported "
+                "yet); keep one image."
+            )
+        return problems
 
     # ------------------------------------------------------------------ publish
     def _call(self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any) -> dict:
