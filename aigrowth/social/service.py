@@ -684,3 +684,67 @@ def call_with_account(
 def account_ref(account_id: uuid.UUID | str, *, session: Session) -> AccountRef:
     """Decrypted AccountRef without refreshing (e.g. for validation)."""
     return _ref(_load(_uuid(account_id), session), session=session)
+
+
+# ------------------------------------------------------------------- catalogue
+_DESCRIPTIONS = {
+    "x": "Posts and threads on X (Twitter).",
+    "linkedin": "Your LinkedIn profile and the company pages you manage.",
+    "facebook": "Facebook Pages you manage.",
+    "instagram": "Instagram professional accounts linked to your Facebook Pages.",
+    "threads": "Your Threads profile.",
+    "bluesky": "Connect with your handle and an app password.",
+    "mastodon": "Any Mastodon server: type its address, then sign in there.",
+}
+
+
+@dataclass
+class PlatformCard:
+    """What the Accounts page shows for one platform (plain strings)."""
+
+    platform: str
+    label: str
+    description: str
+    auth_kind: str  # "oauth" | "password" | "unavailable"
+    needs_instance: bool
+    configured: bool
+    settings_needed: str  # e.g. "X_CLIENT_ID, X_CLIENT_SECRET"
+    register_url: str
+    redirect_uri: str
+
+
+def platform_cards() -> list[PlatformCard]:
+    cards = []
+    for platform in PLATFORMS:
+        try:
+            connector = get_connector(platform)
+        except (ImportError, AttributeError):  # connector not installed in this build
+            cards.append(
+                PlatformCard(
+                    platform,
+                    platform.title(),
+                    _DESCRIPTIONS[platform],
+                    "unavailable",
+                    False,
+                    False,
+                    "",
+                    "",
+                    "",
+                )
+            )
+            continue
+        needed = ", ".join(n.upper() for n in connector.required_settings)
+        cards.append(
+            PlatformCard(
+                platform=platform,
+                label=connector.label,
+                description=_DESCRIPTIONS[platform],
+                auth_kind=connector.auth_kind,
+                needs_instance=connector.needs_instance,
+                configured=connector.is_configured(),
+                settings_needed=needed,
+                register_url=connector.register_url,
+                redirect_uri=redirect_uri(platform) if connector.auth_kind == "oauth" else "",
+            )
+        )
+    return cards

@@ -1,0 +1,258 @@
+"""Reflex state of the Accounts page: thin, calls aigrowth.social.service.
+
+The signed-in user is re-read from the session cookie in every handler
+(`session_user_id`), never taken from a client-set var; the service scopes by it.
+Network calls (OAuth start, Bluesky login, revocation) run in a worker thread so the
+event loop stays free.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import zoneinfo
+from dataclasses import asdict
+from datetime import datetime
+
+import reflex as rx
+
+from aigrowth.accounts.state import navigate_to, session_token, session_user_id
+from aigrowth.db import session_scope
+from aigrowth.social import service
+from aigrowth.ui.theme import PLATFORM_LABELS as LABELS
+
+_HEALTH_LABELS = {
+    "active": "Active",
+    "expiring": "Expiring soon",
+    "needs_reconnect": "Needs reconnect",
+}
+
+
+def _user_tz(user_id: uuid.UUID) -> zoneinfo.ZoneInfo:
+    from aigrowth.accounts.models import User
+
+    with session_scope() as db:
+        user = db.get(User, user_id)
+        name = user.timezone if user is not None else "UTC"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _local(iso: str, tz: zoneinfo.ZoneInfo) -> str:
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%d %b %Y, %H:%M")
+
+
+class SocialAccountsState(rx.State):
+    configured: dict[str, bool] = {}
+    settings_needed: dict[str, str] = {}
+    redirect_uris: dict[str, str] = {}
+    accounts: list[dict[str, str]] = []
+    loaded: bool = False
+    busy: str = ""  # platform (or account id) with an action in progress
+    instance_url: str = ""
+    bsky_handle: str = ""
+    bsky_password: str = ""
+    bsky_pds: str = ""
+    bsky_advanced: bool = False
+    confirm_id: str = ""
+    confirm_label: str = ""
+
+    @rx.var
+    def confirm_open(self) -> bool:
+        return self.confirm_id != ""
+
+    # ------------------------------------------------------------ loading
+    def _refresh(self, user_id: uuid.UUID) -> None:
+        tz = _user_tz(user_id)
+        with session_scope() as db:
+            views = service.list_accounts(user_id, session=db)
+        rows = []
+        for v in views:
+            row = {k: str(val) for k, val in asdict(v).items()}
+            row["health_label"] = _HEALTH_LABELS.get(v.health, v.health)
+            row["last_published"] = _local(v.last_published_at, tz) or "Never"
+            row["initials"] = (v.display_name or v.handle or "?")[:2].upper()
+            rows.append(row)
+        self.accounts = rows
+        cards = service.platform_cards()
+        self.configured = {c.platform: c.configured for c in cards}
+        self.settings_needed = {c.platform: c.settings_needed for c in cards}
+        self.redirect_uris = {c.platform: c.redirect_uri for c in cards}
+        self.loaded = True
+
+    @rx.event
+    def load(self):
+        uid = session_user_id(self)
+        if uid is None:
+            return None
+        self._refresh(uid)
+        params = self.router.url.query_parameters
+        events = []
+        if params.get("connected"):
+            label = LABELS.get(params["connected"], "Account")
+            events.append(rx.toast.success(f"{label} connected."))
+        elif params.get("error"):
+            events.append(rx.toast.error(params["error"][:300], duration=10000))
+        if events:
+            events.append(rx.call_script("window.history.replaceState(null, '', '/accounts')"))
+        return events
+
+    # ------------------------------------------------------------ inputs
+    @rx.event
+    def set_instance_url(self, value: str):
+        self.instance_url = value
+
+    @rx.event
+    def set_bsky_handle(self, value: str):
+        self.bsky_handle = value
+
+    @rx.event
+    def set_bsky_password(self, value: str):
+        self.bsky_password = value
+
+    @rx.event
+    def set_bsky_pds(self, value: str):
+        self.bsky_pds = value
+
+    @rx.event
+    def toggle_bsky_advanced(self):
+        self.bsky_advanced = not self.bsky_advanced
+
+    # ------------------------------------------------------------ connecting
+    async def _begin(self, platform: str, instance_url: str = ""):
+        uid = session_user_id(self)
+        if uid is None:
+            yield rx.redirect("/login?next=/accounts")
+            return
+        token = session_token(self)
+        self.busy = platform
+        yield
+
+        def run() -> str:
+            with session_scope() as db:
+                return service.begin_connect(
+                    platform,
+                    user_id=uid,
+                    session=db,
+                    session_token=token,
+                    instance_url=instance_url,
+                )
+
+        try:
+            url = await asyncio.to_thread(run)
+        except service.SocialError as exc:
+            self.busy = ""
+            yield rx.toast.error(str(exc))
+            return
+        except Exception:
+            self.busy = ""
+            yield rx.toast.error("Could not start the connection. Please try again.")
+            return
+        yield navigate_to(url)
+
+    @rx.event
+    async def connect(self, platform: str):
+        async for event in self._begin(platform):
+            yield event
+
+    @rx.event
+    async def connect_mastodon(self):
+        if not self.instance_url.strip():
+            yield rx.toast.error("Type your Mastodon server, for example mastodon.social.")
+            return
+        async for event in self._begin("mastodon", self.instance_url):
+            yield event
+
+    @rx.event
+    async def connect_bluesky(self):
+        uid = session_user_id(self)
+        if uid is None:
+            yield rx.redirect("/login?next=/accounts")
+            return
+        handle, password, pds = self.bsky_handle, self.bsky_password, self.bsky_pds
+        self.busy = "bluesky"
+        yield
+
+        def run() -> str:
+            with session_scope() as db:
+                account = service.connect_bluesky(
+                    user_id=uid, handle=handle, app_password=password, pds_url=pds, session=db
+                )
+                return account.handle
+
+        try:
+            name = await asyncio.to_thread(run)
+        except service.SocialError as exc:
+            self.busy = ""
+            yield rx.toast.error(str(exc))
+            return
+        except Exception:
+            self.busy = ""
+            yield rx.toast.error("Could not connect to Bluesky. Please try again.")
+            return
+        self.busy = ""
+        self.bsky_password = ""
+        self.bsky_handle = ""
+        self._refresh(uid)
+        yield rx.toast.success(f"Bluesky connected as @{name}.")
+
+    @rx.event
+    async def reconnect(self, account_id: str):
+        row = next((a for a in self.accounts if a["id"] == account_id), None)
+        if row is None:
+            return
+        if row["platform"] == "bluesky":
+            self.bsky_handle = row["handle"]
+            self.bsky_pds = "" if "bsky.social" in row["instance_url"] else row["instance_url"]
+            self.bsky_advanced = bool(self.bsky_pds)
+            yield rx.toast.info("Enter a fresh app password below to reconnect Bluesky.")
+            return
+        async for event in self._begin(row["platform"], row["instance_url"]):
+            yield event
+
+    # ------------------------------------------------------------ disconnecting
+    @rx.event
+    def ask_disconnect(self, account_id: str):
+        row = next((a for a in self.accounts if a["id"] == account_id), None)
+        if row is None:
+            return
+        self.confirm_id = account_id
+        self.confirm_label = row["display_name"] or row["handle"]
+
+    @rx.event
+    def cancel_disconnect(self):
+        self.confirm_id = ""
+
+    @rx.event
+    async def confirm_disconnect(self):
+        uid = session_user_id(self)
+        account_id = self.confirm_id
+        self.confirm_id = ""
+        if uid is None or not account_id:
+            return
+        self.busy = account_id
+        yield
+
+        def run() -> bool:
+            with session_scope() as db:
+                return service.disconnect(account_id, user_id=uid, session=db)
+
+        try:
+            revoked = await asyncio.to_thread(run)
+        except service.SocialError as exc:
+            self.busy = ""
+            yield rx.toast.error(str(exc))
+            return
+        self.busy = ""
+        self._refresh(uid)
+        if revoked:
+            yield rx.toast.success("Disconnected, and access was revoked at the platform.")
+        else:
+            yield rx.toast.warning(
+                "Disconnected here. The platform did not confirm revocation; you can also "
+                "remove the app in that platform's settings."
+            )
