@@ -190,9 +190,6 @@ class GraphFake(FakeServer):
         super().__init__()
         self.state = GraphState(**state)
 
-    def graph_url(self) -> str:
-        return self.base_url
-
     def image_url(self, name: str = "photo.jpg") -> str:
         """A "public" JPEG this server serves, for Instagram containers."""
         return f"{self.base_url}/media/{name}"
