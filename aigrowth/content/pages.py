@@ -337,7 +337,7 @@ def content_page() -> rx.Component:
                 rx.cond(
                     LibraryState.loaded,
                     rx.cond(LibraryState.total > 0, _library_list(), _library_empty()),
-                    rx.center(rx.spinner(size="3"), padding="8", width="100%"),
+                    rx.center(rx.spinner(size="3"), padding="32px", width="100%"),
                 ),
                 spacing="4",
                 width="100%",
@@ -468,6 +468,17 @@ def _preview_text() -> rx.Component:
     )
 
 
+def _actions(*items: tuple[str, str]) -> rx.Component:
+    return rx.flex(
+        *[
+            rx.flex(rx.icon(icon, size=14), rx.text(label, size="1"), spacing="1", align="center")
+            for icon, label in items
+        ],
+        justify="between",
+        width="100%",
+    )
+
+
 def _preview() -> rx.Component:
     header = rx.flex(
         _avatar(),
@@ -486,7 +497,12 @@ def _preview() -> rx.Component:
             ),
             rx.cond(
                 (EditorState.platform == "linkedin") | (EditorState.platform == "facebook"),
-                rx.text("Just now · 🌐", size="1", color_scheme="gray"),
+                rx.flex(
+                    rx.text("Just now ·", size="1", color_scheme="gray"),
+                    rx.icon("globe", size=11),
+                    spacing="1",
+                    align="center",
+                ),
             ),
             spacing="0",
         ),
@@ -496,9 +512,33 @@ def _preview() -> rx.Component:
     footer = rx.flex(
         rx.match(
             EditorState.platform,
-            ("linkedin", rx.text("👍 Like   💬 Comment   🔁 Repost   ➤ Send", size="1")),
-            ("facebook", rx.text("👍 Like   💬 Comment   ↗ Share", size="1")),
-            ("instagram", rx.text("♡   💬   ➤                          🔖", size="2")),
+            (
+                "linkedin",
+                _actions(
+                    ("thumbs-up", "Like"),
+                    ("message-square", "Comment"),
+                    ("repeat-2", "Repost"),
+                    ("send", "Send"),
+                ),
+            ),
+            (
+                "facebook",
+                _actions(
+                    ("thumbs-up", "Like"), ("message-circle", "Comment"), ("share-2", "Share")
+                ),
+            ),
+            (
+                "instagram",
+                rx.flex(
+                    rx.icon("heart", size=18),
+                    rx.icon("message-circle", size=18),
+                    rx.icon("send", size=18),
+                    rx.spacer(),
+                    rx.icon("bookmark", size=18),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
             rx.flex(
                 rx.icon("message-circle", size=16),
                 rx.icon("repeat-2", size=16),
@@ -511,7 +551,7 @@ def _preview() -> rx.Component:
         ),
         color=rx.color(theme.GRAY, 10),
         width="100%",
-        padding_top="2",
+        padding_top="8px",
         border_top=f"1px solid {rx.color(theme.GRAY, 4)}",
     )
     body = rx.cond(
@@ -532,7 +572,7 @@ def _preview() -> rx.Component:
             ),
             rx.box(
                 body,
-                padding="3",
+                padding="12px",
                 border_radius="12px",
                 border=f"1px solid {rx.color(theme.GRAY, 5)}",
                 background=rx.color(theme.GRAY, 1),
@@ -952,7 +992,7 @@ def _media_card() -> rx.Component:
                     on_drop=EditorState.upload(rx.upload_files(upload_id="media-upload")),
                     border=f"1px dashed {rx.color(theme.GRAY, 7)}",
                     border_radius="10px",
-                    padding="4",
+                    padding="16px",
                     width="100%",
                     cursor="pointer",
                 ),
@@ -1089,7 +1129,7 @@ def _versions_card() -> rx.Component:
                             spacing="2",
                             align="start",
                             width="100%",
-                            padding_y="2",
+                            padding_y="8px",
                             border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
                         ),
                     ),
@@ -1199,7 +1239,7 @@ def editor_page() -> rx.Component:
                 rx.cond(
                     EditorState.content_id != "",
                     _editor_body(),
-                    rx.center(rx.spinner(size="3"), padding="8", width="100%"),
+                    rx.center(rx.spinner(size="3"), padding="32px", width="100%"),
                 ),
             ),
             _editor_dialogs(),
