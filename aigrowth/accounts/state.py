@@ -55,10 +55,16 @@ def client_ip(state: rx.State) -> str:
     return state.router.session.client_ip or ""
 
 
-def navigate_to(url: str) -> rx.event.EventSpec:
+def navigate_to(url: str, *, fresh_state: bool = True) -> rx.event.EventSpec:
     """A real top-level navigation (rx.redirect would route same-host URLs client-side,
-    never reaching our HTTP routes, which must set or clear the HttpOnly cookie)."""
-    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+    never reaching our HTTP routes, which must set or clear the HttpOnly cookie).
+
+    `fresh_state` drops this tab's Reflex client token first, so the next page starts
+    from new state: nothing one user loaded can flash up for the next user of a shared
+    browser tab.
+    """
+    reset = "window.sessionStorage.removeItem('token');" if fresh_state else ""
+    return rx.call_script(f"{reset}window.location.assign({json.dumps(url)})")
 
 
 class AuthState(rx.State):
