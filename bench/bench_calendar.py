@@ -21,16 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlmodel import Session, SQLModel  # noqa: E402
+from sqlmodel import Session, SQLModel
 
-import aigrowth.models  # noqa: E402,F401
-from aigrowth.accounts.models import User  # noqa: E402
-from aigrowth.businesses.models import Business  # noqa: E402
-from aigrowth.content import planning  # noqa: E402
-from aigrowth.content import service as svc  # noqa: E402
-from aigrowth.content.models import Content  # noqa: E402
-from aigrowth.db import make_engine  # noqa: E402
-from aigrowth.strategy.models import Strategy  # noqa: E402
+import aigrowth.models  # noqa: F401
+from aigrowth.accounts.models import User
+from aigrowth.businesses.models import Business
+from aigrowth.content import planning
+from aigrowth.content import service as svc
+from aigrowth.content.models import Content
+from aigrowth.db import make_engine
+from aigrowth.strategy.models import Strategy
 
 PLATFORMS = ["x", "linkedin", "instagram", "bluesky", "threads", "mastodon", "facebook"]
 PILLARS = ["Tips", "Stories", "Offers", "Behind the scenes"]
