@@ -185,6 +185,13 @@ def run_studio_flow(page, base_url: str, db_url: str, prefix: str = "content") -
     screenshot(page, f"{prefix}-calendar-dark")
     set_dark(page, False)
 
+    # Phone width: the calendar turns into a list of days.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.locator(f"#calendar-list [data-post-id='{content_id}']").wait_for()
+    assert page.locator("#calendar-grid").is_hidden()
+    screenshot(page, f"{prefix}-calendar-phone")
+
 
 def test_content_studio_edit_schedule_and_move(live_app, browser_page) -> None:
     run_studio_flow(browser_page, live_app.url, live_app.env["DATABASE_URL"])
