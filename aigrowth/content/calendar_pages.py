@@ -183,7 +183,7 @@ def _list_view() -> rx.Component:
                         rx.foreach(day.slots, _slot_chip),
                         spacing="1",
                         width="100%",
-                        padding_bottom="2",
+                        padding_bottom="8px",
                         border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
                     ),
                 ),

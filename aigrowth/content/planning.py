@@ -167,7 +167,7 @@ def parse_targets(content: Mapping | None) -> Targets:
                     valid_times.append(parse_hhmm(t).strftime("%H:%M"))
                 except ValueError:
                     continue
-            cadence[platform] = CadenceTarget(platform, int(round(per_week)), tuple(valid_times))
+            cadence[platform] = CadenceTarget(platform, round(per_week), tuple(valid_times))
     return Targets(pillars=pillars, cadence=cadence)
 
 

@@ -55,7 +55,7 @@ def draft(
 
 
 def test_user_b_reaches_nothing_of_user_a(session):
-    a, biz_a = make_user(session)
+    _a, biz_a = make_user(session)
     b, _biz_b = make_user(session)
     post = draft(session, biz_a)
     asset = MediaAsset(
