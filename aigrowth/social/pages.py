@@ -104,7 +104,7 @@ def _account_row(acc: rx.Var) -> rx.Component:
             gap="2",
             margin_top="2",
         ),
-        padding="3",
+        padding="12px",
         border_radius="8px",
         border=f"1px solid {rx.color(theme.GRAY, 5)}",
         width="100%",
@@ -284,7 +284,8 @@ def _confirm_dialog() -> rx.Component:
             rx.alert_dialog.title("Disconnect ", S.confirm_label, "?"),
             rx.alert_dialog.description(
                 "We revoke our access at the platform and delete the stored tokens. "
-                "Scheduled posts for this account will wait until you connect it again.",
+                "Posts planned for this account keep their text, but you will need to "
+                "pick an account for them again before they can be published.",
                 size="2",
             ),
             rx.flex(
@@ -318,7 +319,7 @@ def accounts_page() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            rx.center(rx.spinner(size="3"), padding="8", width="100%"),
+            rx.center(rx.spinner(size="3"), padding="48px", width="100%"),
         ),
         _confirm_dialog(),
     )
