@@ -7,15 +7,20 @@ import reflex as rx
 from aigrowth.ui import theme
 
 
+def logo_mark() -> rx.Component:
+    return rx.center(
+        rx.icon("sprout", size=18, color="white"),
+        width="28px",
+        height="28px",
+        min_width="28px",
+        border_radius="8px",
+        background=rx.color(theme.ACCENT, 9),
+    )
+
+
 def logo(size: str = "4") -> rx.Component:
     return rx.hstack(
-        rx.center(
-            rx.icon("sprout", size=18, color="white"),
-            width="28px",
-            height="28px",
-            border_radius="8px",
-            background=rx.color(theme.ACCENT, 9),
-        ),
+        logo_mark(),
         rx.text("AI Growth Manager", weight="bold", size=size, white_space="nowrap"),
         align="center",
         spacing="2",
@@ -57,8 +62,8 @@ def empty_state(
             action if action is not None else rx.fragment(),
             align="center",
             spacing="3",
-            padding_y="7",
-            padding_x="4",
+            padding_y=theme.space(7),
+            padding_x=theme.space(4),
         ),
         width="100%",
     )

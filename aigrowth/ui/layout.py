@@ -14,7 +14,7 @@ from aigrowth.accounts.widgets import require_login_guard, user_menu
 from aigrowth.businesses.widgets import business_switcher
 from aigrowth.notifications.widgets import notification_bell
 from aigrowth.ui import theme
-from aigrowth.ui.components import logo
+from aigrowth.ui.components import logo, logo_mark
 from aigrowth.ui.nav import NAV_ITEMS, NavItem
 
 # Extra components placed in the top-right of the signed-in shell (e.g. the account
@@ -49,8 +49,8 @@ def _nav_link(item: NavItem) -> rx.Component:
             rx.text(item.label, size="3", weight=rx.cond(active, "bold", "regular")),
             spacing="3",
             align="center",
-            padding_x="3",
-            padding_y="2",
+            padding_x=theme.space(3),
+            padding_y=theme.space(2),
             border_radius="8px",
             width="100%",
             background=rx.cond(active, rx.color(theme.ACCENT, 4), "transparent"),
@@ -77,7 +77,7 @@ def _sidebar() -> rx.Component:
             rx.hstack(color_mode_toggle(), justify="end", width="100%"),
             spacing="4",
             height="100%",
-            padding="4",
+            padding=theme.space(4),
         ),
         display=["none", "none", "block"],
         position="fixed",
@@ -108,7 +108,7 @@ def _mobile_drawer() -> rx.Component:
                     ),
                     rx.drawer.close(_nav_list()),
                     spacing="4",
-                    padding="4",
+                    padding=theme.space(4),
                     width="100%",
                 ),
                 top="0",
@@ -127,18 +127,20 @@ def _mobile_drawer() -> rx.Component:
 def _top_bar() -> rx.Component:
     return rx.flex(
         rx.box(_mobile_drawer(), display=["block", "block", "none"]),
-        rx.box(logo("3"), display=["block", "block", "none"]),
+        # Phones get the mark only: the header widgets need the width.
+        rx.box(logo_mark(), display=["block", "none", "none"]),
+        rx.box(logo("3"), display=["none", "block", "none"]),
         rx.spacer(),
         rx.hstack(
             *[widget() for widget in HEADER_WIDGETS],
             rx.box(color_mode_toggle(), display=["block", "block", "none"]),
-            spacing="3",
+            spacing=rx.breakpoints(initial="2", sm="3"),
             align="center",
         ),
         align="center",
         spacing="3",
         padding_x=theme.PAGE_PADDING_X,
-        padding_y="3",
+        padding_y=theme.space(3),
         border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
         position="sticky",
         top="0",
@@ -190,7 +192,7 @@ def public_shell(*children: rx.Component) -> rx.Component:
             ),
             align="center",
             padding_x=theme.PAGE_PADDING_X,
-            padding_y="4",
+            padding_y=theme.space(4),
             max_width=theme.CONTENT_MAX_WIDTH,
             margin_x="auto",
             width="100%",

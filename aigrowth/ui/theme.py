@@ -8,12 +8,23 @@ ACCENT = "iris"
 GRAY = "slate"
 RADIUS = "large"
 
-# Radix spacing steps used across the app (1 = 4px ... 9 = 64px).
+
+def space(step: int | str) -> str:
+    """A Radix spacing step as CSS (1 = 4px ... 9 = 64px) for style props like padding.
+
+    Style props take CSS values: a bare "4" would be passed through as invalid CSS.
+    Layout props that take tokens (`spacing=` on flex/grid/stacks) take "4" directly.
+    """
+    return f"var(--space-{step})"
+
+
+# Tokens for `spacing=` (stacks, flex, grid).
 GAP_TIGHT = "2"
 GAP = "4"
-GAP_SECTION = "6"
-PAGE_PADDING_X = ["4", "5", "6", "8"]
-PAGE_PADDING_Y = ["4", "5", "6"]
+# CSS values for style props.
+GAP_SECTION = space(6)
+PAGE_PADDING_X = [space(4), space(5), space(6), space(8)]
+PAGE_PADDING_Y = [space(4), space(5), space(6)]
 CONTENT_MAX_WIDTH = "1200px"
 SIDEBAR_WIDTH = "240px"
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 15:54:54.809635
+Create Date: 2026-11-24 16:03:03.178320
 """
 from typing import Sequence, Union
 
