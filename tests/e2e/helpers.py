@@ -44,3 +44,17 @@ def sign_in(page: object, live_app: object, token: str) -> None:
     page.context.add_cookies(
         [{"name": SESSION_COOKIE, "value": token, "url": live_app.url, "httpOnly": True}]
     )
+
+
+_WIDE_ELEMENTS_JS = """
+[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(0, 6)
+  .map(e => e.tagName + ' ' + (e.innerText || '').slice(0, 40))
+"""
+
+
+def assert_fits_width(page: object) -> None:
+    """Nothing sticks out sideways (phone widths): names the offenders when it fails."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, page.evaluate(_WIDE_ELEMENTS_JS)

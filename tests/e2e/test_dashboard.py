@@ -8,7 +8,7 @@ from aigrowth.accounts import service as accounts
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content
 from aigrowth.dbtypes import utcnow
-from tests.e2e.helpers import app_db, screenshot, sign_in, unique_email
+from tests.e2e.helpers import app_db, assert_fits_width, screenshot, sign_in, unique_email
 
 
 def test_dashboard_shows_upcoming_attention_and_next_steps(live_app, browser_page) -> None:
@@ -49,8 +49,4 @@ def test_dashboard_shows_upcoming_attention_and_next_steps(live_app, browser_pag
     page.goto("/dashboard")
     page.get_by_text("Matcha Monday: three ways to whisk").wait_for()
     screenshot(page, "dashboard-phone-dark")
-    wide = page.evaluate(
-        """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className.toString().slice(0, 60) + ' ' + (e.innerText || '').slice(0, 40))"""
-    )
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1, wide
+    assert_fits_width(page)

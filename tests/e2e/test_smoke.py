@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.e2e.helpers import screenshot
+from tests.e2e.helpers import assert_fits_width, screenshot
 
 
 def test_landing_page_renders_and_health_is_green(live_app, browser_page) -> None:
@@ -25,9 +25,7 @@ def test_landing_page_renders_and_health_is_green(live_app, browser_page) -> Non
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     page.get_by_role("heading", name="Your growth marketer, on autopilot").wait_for()
-    # Nothing may overflow sideways at phone width.
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 1
+    assert_fits_width(page)
     screenshot(page, "landing-phone-dark")
 
     # The worker and the scheduler come up with the app: health turns fully green.
