@@ -608,6 +608,8 @@ def ensure_fresh_token(
     connector = get_connector(account.platform)
     if not force and not connector.needs_refresh(ref):
         return ref
+    if force and stale_access_token is not None and ref.access_token != stale_access_token:
+        return ref  # already replaced (refreshed or reconnected) since the caller looked
     if not ref.refresh_token:
         if force:
             reason = "The platform rejected our access token."

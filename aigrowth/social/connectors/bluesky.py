@@ -57,7 +57,7 @@ _MENTION = regex.compile(
 )
 _URL = regex.compile(
     r"(?:^|(?<=[\s(]))(https?://(www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b"
-    r"([-a-zA-Z0-9()@:%_+.~#?&/=]*[-a-zA-Z0-9@%_+~#/=])?)"
+    r"([-\p{L}\p{N}()@:%_+.~#?&/=]*[-\p{L}\p{N}@%_+~#/=])?)"
 )
 _TAG = regex.compile(
     r"(?:^|(?<=\s))[#\uff03]((?!\ufe0f)[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*[^\d\s\p{P}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]+[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*)?"
