@@ -22,3 +22,24 @@ def dispatch_due() -> int:
 def reconcile() -> dict[str, int]:
     """Every few minutes: expired leases and unknown outcomes, by platform lookup."""
     return service.reconcile()
+
+
+def preload() -> None:
+    """Import the publishing stack in the worker's main process.
+
+    RQ forks a work horse per job; modules imported before the fork are inherited,
+    so a publish or dispatcher job starts in milliseconds instead of re-importing
+    SQLAlchemy, httpx and the connectors (seconds on a busy 2-core machine), which
+    would add straight to every post's lateness.
+    """
+    import importlib
+
+    import aigrowth.models
+    import aigrowth.social.service  # noqa: F401
+    from aigrowth.social.connectors import base
+
+    for module in getattr(base, "_MODULES", {}).values():
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a platform still in progress
+            continue

@@ -455,6 +455,30 @@ def _start(engine: Engine, cid: uuid.UUID, n: int) -> _Post | None:
             )
             s.commit()
             return None
+        in_flight = s.execute(
+            sa.select(A.attempt_no).where(
+                A.content_id == cid,
+                A.attempt_no != n,
+                A.outcome.is_(None),
+                A.started_at > now - timedelta(seconds=cfg.lease_s),
+            )
+        ).first()
+        if in_flight is not None:
+            # Belt and braces: some writer put the row back to scheduled while an
+            # earlier attempt is still talking to the platform. Never run two at once;
+            # wait for that attempt to settle (it, or the reconciler, decides).
+            log.warning("Post %s attempt %d waits: attempt %d in flight", cid, n, in_flight[0])
+            s.execute(
+                sa.update(CONTENT)
+                .where(C.id == cid, C.attempts == n)
+                .values(
+                    status=ContentStatus.SCHEDULED.value,
+                    lease_until=None,
+                    next_attempt_at=now + timedelta(seconds=cfg.backoff_base_s),
+                )
+            )
+            s.commit()
+            return None
         key = content["idempotency_key"] or uuid.uuid4().hex
         if not content["idempotency_key"]:
             s.execute(sa.update(CONTENT).where(C.id == cid).values(idempotency_key=key))
@@ -850,7 +874,9 @@ def _release_reconcile(engine: Engine, post: _Post) -> None:
         s.commit()
 
 
-def run_one(cid: uuid.UUID, n: int, *, engine: Engine | None = None) -> str:
+def run_one(
+    cid: uuid.UUID, n: int, *, engine: Engine | None = None, refs: dict | None = None
+) -> str:
     """Publish one claimed post (attempt n). Returns what happened (for logs/tests)."""
     from aigrowth.social.connectors.base import (
         AuthError,
@@ -871,7 +897,12 @@ def run_one(cid: uuid.UUID, n: int, *, engine: Engine | None = None) -> str:
         return "failed"
     try:
         connector = _connector(post.platform)
-        ref = _account_ref(engine, post.account_id)
+        # Posts of one account in a job share its decrypted, fresh tokens.
+        ref = (refs or {}).get(post.account_id)
+        if ref is None or connector.needs_refresh(ref):
+            ref = _account_ref(engine, post.account_id)
+            if refs is not None:
+                refs[post.account_id] = ref
     except AuthError as exc:
         _settle_auth(engine, post, exc)
         return "auth"
@@ -914,8 +945,12 @@ def run_one(cid: uuid.UUID, n: int, *, engine: Engine | None = None) -> str:
                 and _force_refresh(engine, post, ref.access_token)
             ):
                 ref = _account_ref(engine, post.account_id)
+                if refs is not None:
+                    refs[post.account_id] = ref
                 ctx = _context(engine, post, ref)
                 continue
+            if refs is not None:
+                refs.pop(post.account_id, None)
             _settle_auth(engine, post, exc)
             return "auth"
         except RetryableError as exc:
@@ -997,9 +1032,10 @@ def publish_posts(
 
     def run_group(group: list[tuple[uuid.UUID, int]]) -> list[str]:
         out = []
+        refs: dict = {}
         for cid, n in group:
             try:
-                out.append(run_one(cid, n, engine=engine))
+                out.append(run_one(cid, n, engine=engine, refs=refs))
             except Exception:  # one post's crash must not stop the others
                 log.exception("Publishing %s attempt %d crashed", cid, n)
                 out.append("crashed")
