@@ -1,0 +1,151 @@
+"""Sign-up → confirm by mail → app → sign out → protected page → sign in → back."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import urlparse
+
+from sqlmodel import Session
+
+from aigrowth.accounts import service
+from aigrowth.accounts.service import SESSION_COOKIE
+from aigrowth.db import make_engine
+from tests.e2e.helpers import screenshot, unique_email
+
+PASSWORD = "copper kettle morning"
+
+
+def _at(*paths: str):
+    """The prod build serves pages with a trailing slash (/dashboard/)."""
+    return lambda url: urlparse(url).path.rstrip("/") in paths
+
+
+def _ensure_an_account_exists(live_app) -> None:
+    """So the new sign-up below is not the install's first one (which skips the mail)."""
+    engine = make_engine(live_app.env["DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            service.create_user(unique_email("operator"), "operator pass phrase", session=db)
+    finally:
+        engine.dispose()
+
+
+def _mail_link(live_app, to: str, path: str) -> str:
+    for mail_file in sorted((live_app.data_dir / "outbox").glob("*.json")):
+        mail = json.loads(mail_file.read_text())
+        if mail["to"] == to:
+            match = re.search(rf"https?://\S+{re.escape(path)}\?token=[\w\-]+", mail["text"])
+            if match:
+                return match.group(0)
+    raise AssertionError(f"no {path} mail for {to}")
+
+
+def test_sign_up_sign_out_and_back_in(live_app, browser_page) -> None:
+    page = browser_page
+    _ensure_an_account_exists(live_app)
+    email = unique_email()
+
+    # A protected page sends a visitor to sign-in, remembering where they were going.
+    page.goto("/settings")
+    page.wait_for_url(_at("/login"))
+    assert "next=/settings" in page.url
+
+    # Sign up: the answer is "check your inbox" (same for a taken address).
+    page.goto("/signup")
+    page.get_by_label("Your name").fill("Grace Hopper")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.locator("#check-inbox").wait_for()
+    assert email in page.locator("#check-inbox").inner_text()
+    screenshot(page, "auth-signup-check-inbox")
+
+    # The confirmation link (from the outbox: no SMTP here) signs the founder in.
+    # (A new founder may be sent on from the dashboard to onboarding.)
+    page.goto(_mail_link(live_app, email, "/verify"))
+    page.wait_for_url(_at("/dashboard", "/onboarding"))
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies[SESSION_COOKIE]["httpOnly"] is True
+    assert cookies[SESSION_COOKIE]["sameSite"] == "Lax"
+    assert SESSION_COOKIE not in page.evaluate("document.cookie")
+
+    # A reload keeps the session.
+    page.goto("/settings")
+    page.wait_for_url(_at("/settings"))
+    page.reload()
+    page.locator("#sessions").wait_for()
+    assert urlparse(page.url).path.rstrip("/") == "/settings"
+    page.locator("#user-menu").click()
+    page.get_by_text(email).wait_for()
+    screenshot(page, "auth-user-menu")
+
+    # Sign out: the cookie is gone and the server forgot the session.
+    page.locator("#sign-out").click()
+    page.wait_for_url(_at("/login"))
+    page.get_by_text("You're signed out").wait_for()
+    assert SESSION_COOKIE not in {c["name"] for c in page.context.cookies()}
+
+    page.goto("/settings")
+    page.wait_for_url(_at("/login"))
+    assert "next=/settings" in page.url
+
+    # A wrong password gets a clear message; the right one returns to /settings.
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("not my password")
+    page.locator("form button[type=submit]").click()
+    page.get_by_role("alert").wait_for()
+    assert "don't match" in page.get_by_role("alert").inner_text()
+    screenshot(page, "auth-login-error")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(_at("/settings"))
+    page.locator("#sessions").wait_for()
+    assert SESSION_COOKIE in {c["name"] for c in page.context.cookies()}
+
+
+def test_settings_password_change_signs_out_other_devices(live_app, browser, browser_page) -> None:
+    page = browser_page
+    email = unique_email("settings")
+    engine = make_engine(live_app.env["DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            user = service.create_user(email, PASSWORD, session=db, full_name="Lin")
+            other_token = service.create_session(user.id, session=db, user_agent="Old phone")
+    finally:
+        engine.dispose()
+
+    page.goto("/login?next=/settings")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(_at("/settings"))
+    sessions = page.locator("#sessions")
+    sessions.get_by_text("This device").wait_for()
+    # The other device is listed with its own "Sign out" button.
+    assert sessions.get_by_role("button", name="Sign out", exact=True).count() == 1
+
+    page.get_by_label("Current password", exact=True).nth(1).fill(PASSWORD)
+    page.get_by_label("New password", exact=True).fill("a fresh new phrase")
+    page.get_by_label("Repeat new password").fill("a fresh new phrase")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_text("other session(s) were signed out").wait_for()
+    page.get_by_text("This is your only signed-in device.").wait_for()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(color_scheme="dark")
+    page.reload()
+    page.locator("#sessions").wait_for()
+    # Every Settings form and the sessions list fit a phone screen.
+    overflow = page.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('form, #sessions')]
+            .map(e => e.getBoundingClientRect().right - window.innerWidth))"""
+    )
+    screenshot(page, "auth-settings-phone-dark")
+
+    engine = make_engine(live_app.env["DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            assert service.user_id_for_token(other_token, session=db) is None
+    finally:
+        engine.dispose()
+    assert overflow <= 1
