@@ -110,6 +110,16 @@ WHY = {
     "facebook": "Local communities, groups and an older, loyal audience.",
 }
 
+WHY_LABELS = {
+    "x": "X",
+    "bluesky": "Bluesky",
+    "threads": "Threads",
+    "mastodon": "Mastodon",
+    "linkedin": "LinkedIn",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+}
+
 HOOKS = [
     "Here is something most people get wrong about {topic}.",
     "One small change that makes a big difference: {topic}.",
@@ -213,9 +223,9 @@ def offline_strategy(profile: dict[str, Any], today: date) -> StrategyOut:
         {
             "summary": (
                 f"{name} will build trust with {_audience(profile)} by sharing useful, "
-                f"consistent content on {', '.join(platforms)}. Each week mixes practical "
-                "advice, behind-the-scenes stories and proof from customers, with one clear "
-                "call to action per post."
+                f"consistent content on {', '.join(WHY_LABELS[p] for p in platforms)}. "
+                "Each week mixes practical advice, behind-the-scenes stories and proof "
+                "from customers, with one clear call to action per post."
             ),
             "platforms": [{"platform": p, "why": WHY[p]} for p in platforms],
             "pillars": [{"name": n, "description": d, "share": s} for n, d, s in pillars],

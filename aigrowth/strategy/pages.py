@@ -54,7 +54,19 @@ def _pillar(p: rx.Var) -> rx.Component:
             width="100%",
             align="center",
         ),
-        rx.progress(value=p["share"].to(int), size="1", margin_y="1"),
+        rx.box(
+            rx.box(
+                width=p["share"] + "%",
+                height="100%",
+                background=rx.color(theme.ACCENT, 9),
+                border_radius="4px",
+            ),
+            width="100%",
+            height="6px",
+            background=rx.color(theme.GRAY, 4),
+            border_radius="4px",
+            margin_y="1",
+        ),
         rx.text(p["description"], size="2", color_scheme="gray"),
         width="100%",
     )
