@@ -9,10 +9,10 @@ by default), `python -m workers.scheduler` (the dispatcher every 2 s), N
 `python -m workers.worker publish` processes, and the X fake (tests/fakes/x.py) whose
 every create answers after `--latency` seconds.
 
-Prints: time to publish the burst, lateness p50/p99/max (published_at − scheduled_for),
+Prints: time to publish the burst, lateness p50/p99/max (published_at - scheduled_for),
 duplicates (same text created twice at the fake), lost (not published by the end),
 peak RSS of the worker process trees, and the ratio to the lower bound
-N × latency ÷ (workers × threads). Then steady-state lateness for single posts due
+N * latency / (workers * threads). Then steady-state lateness for single posts due
 one after another.
 """
 
@@ -22,7 +22,6 @@ import argparse
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -223,9 +222,7 @@ def _run(args: argparse.Namespace, env: dict[str, str], workdir: Path, procs: li
     while time.monotonic() < deadline:
         with Session(engine) as s:
             left = len(
-                s.exec(
-                    select(Content.id).where(Content.status != ContentStatus.PUBLISHED)
-                ).all()
+                s.exec(select(Content.id).where(Content.status != ContentStatus.PUBLISHED)).all()
             )
         if left == 0:
             break
@@ -239,11 +236,16 @@ def _run(args: argparse.Namespace, env: dict[str, str], workdir: Path, procs: li
     duplicates = sum(n - 1 for n in texts.values() if n > 1)
     lost = len(rows) - len(published)
     bound = args.posts * args.latency / (args.workers * args.threads)
-    print(f"burst: {args.posts} posts, {args.accounts} accounts, latency {args.latency*1000:.0f} ms, "
-          f"{args.workers} workers x {args.threads} threads, DB {engine.dialect.name}")
+    print(
+        f"burst: {args.posts} posts, {args.accounts} accounts, "
+        f"latency {args.latency * 1000:.0f} ms, "
+        f"{args.workers} workers x {args.threads} threads, DB {engine.dialect.name}"
+    )
     print(f"  time to publish all : {done_s:.1f} s (from the instant they were due)")
-    print(f"  lateness p50/p99/max: {_percentile(lateness, 50):.1f} / "
-          f"{_percentile(lateness, 99):.1f} / {done_s:.1f} s")
+    print(
+        f"  lateness p50/p99/max: {_percentile(lateness, 50):.1f} / "
+        f"{_percentile(lateness, 99):.1f} / {done_s:.1f} s"
+    )
     print(f"  duplicates: {duplicates}   lost: {lost}   creates at the fake: {len(fake.creates)}")
     print(f"  peak RSS of workers (incl. work horses): {sampler.peak / 2**20:.0f} MiB")
     print(f"  lower bound {bound:.1f} s -> ratio {done_s / bound:.2f}x")
@@ -278,9 +280,11 @@ def _run(args: argparse.Namespace, env: dict[str, str], workdir: Path, procs: li
             if r.status == ContentStatus.PUBLISHED
         ]
         print(f"steady: {args.steady} single posts, one every {args.steady_gap} s")
-        print(f"  lateness p50/p99/max: {_percentile(late, 50):.1f} / "
-              f"{_percentile(late, 99):.1f} / {max(late) if late else float('nan'):.1f} s"
-              f"   lost: {len(rows) - len(late)}")
+        print(
+            f"  lateness p50/p99/max: {_percentile(late, 50):.1f} / "
+            f"{_percentile(late, 99):.1f} / {max(late) if late else float('nan'):.1f} s"
+            f"   lost: {len(rows) - len(late)}"
+        )
     sampler.stop.set()
     fake.stop()
 

@@ -79,8 +79,7 @@ def notifications_page() -> rx.Component:
             empty_state(
                 "bell",
                 "No notifications",
-                "When a post fails or an account needs reconnecting, it shows here "
-                "and by email.",
+                "When a post fails or an account needs reconnecting, it shows here and by email.",
             ),
         ),
     )
