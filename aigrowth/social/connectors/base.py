@@ -20,16 +20,19 @@ from __future__ import annotations
 import abc
 import base64
 import email.utils
+import functools
 import hashlib
 import importlib
 import logging
 import secrets
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+import certifi
 import httpx
 
 from aigrowth.settings import Settings, get_settings
@@ -337,6 +340,12 @@ class Connector(abc.ABC):
 
 
 # ----------------------------------------------------------------- HTTP + errors
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """Built once per process: loading the CA bundle costs ~18 ms, per client otherwise."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
     """The one way connectors make HTTP clients: fixed timeouts, no env proxies."""
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
@@ -346,6 +355,7 @@ def http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
         headers=headers,
         follow_redirects=kwargs.pop("follow_redirects", False),
         trust_env=False,
+        verify=kwargs.pop("verify", None) or _tls_context(),
         **kwargs,
     )
 
