@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urlparse
 
@@ -11,6 +10,7 @@ from sqlmodel import Session
 from aigrowth.accounts import service
 from aigrowth.accounts.service import SESSION_COOKIE
 from aigrowth.db import make_engine
+from aigrowth.mail import parse_eml
 from tests.e2e.helpers import screenshot, unique_email
 
 PASSWORD = "copper kettle morning"
@@ -32,8 +32,8 @@ def _ensure_an_account_exists(live_app) -> None:
 
 
 def _mail_link(live_app, to: str, path: str) -> str:
-    for mail_file in sorted((live_app.data_dir / "outbox").glob("*.json")):
-        mail = json.loads(mail_file.read_text())
+    for mail_file in sorted((live_app.data_dir / "outbox").glob("*.eml")):
+        mail = parse_eml(mail_file.read_bytes())
         if mail["to"] == to:
             match = re.search(rf"https?://\S+{re.escape(path)}\?token=[\w\-]+", mail["text"])
             if match:
