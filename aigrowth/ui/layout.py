@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from aigrowth.accounts.state import AuthState
 from aigrowth.accounts.widgets import require_login_guard, user_menu
 from aigrowth.businesses.widgets import business_switcher
 from aigrowth.notifications.widgets import notification_bell
@@ -63,8 +64,15 @@ def _nav_link(item: NavItem) -> rx.Component:
     )
 
 
+def _nav_entry(item: NavItem) -> rx.Component:
+    if item.admin_only:
+        # Display only: the /ops page and its routes check the admin flag server-side.
+        return rx.cond(AuthState.is_admin, _nav_link(item))
+    return _nav_link(item)
+
+
 def _nav_list() -> rx.Component:
-    return rx.vstack(*[_nav_link(item) for item in NAV_ITEMS], spacing="1", width="100%")
+    return rx.vstack(*[_nav_entry(item) for item in NAV_ITEMS], spacing="1", width="100%")
 
 
 def _sidebar() -> rx.Component:

@@ -10,6 +10,7 @@ class NavItem:
     label: str
     route: str
     icon: str  # lucide icon name
+    admin_only: bool = False
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -21,4 +22,5 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Accounts", "/accounts", "share-2"),
     NavItem("Billing", "/billing", "credit-card"),
     NavItem("Settings", "/settings", "settings"),
+    NavItem("Operations", "/ops", "server-cog", admin_only=True),
 ]
