@@ -333,7 +333,7 @@ def translate_error(err: Exception, timeout_s: float, model: str) -> AIError:
     """Map SDK exceptions to messages a founder (or operator) can act on."""
     if isinstance(err, openai.APITimeoutError):
         return AITimeoutError(
-            f"The AI provider did not answer within {int(timeout_s)} seconds. "
+            f"The AI provider did not answer within {timeout_s:g} seconds. "
             "Please try again in a moment."
         )
     if isinstance(err, openai.APIConnectionError):

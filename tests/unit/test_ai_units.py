@@ -173,7 +173,7 @@ def test_offline_posts_are_valid_for_every_platform(platform: str, content_type:
             if p.code != "image_required"
         ]
         assert problems == [], (platform, post.text)
-        low, high = prompts.PLATFORM_STYLE[platform]["target"]
+        _low, high = prompts.PLATFORM_STYLE[platform]["target"]
         assert count_length(platform, post.text) <= max(high, 2600)
         assert "Acme Invoicing" in post.text + " ".join(post.thread_parts) or platform in (
             "x",
