@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import reflex as rx
 
 from aigrowth.accounts.state import session_user_id
+from aigrowth.businesses.state import BusinessState, current_business_id
 from aigrowth.content import planning, preview, rules
 from aigrowth.content import service as svc
 from aigrowth.content.models import ContentStatus
@@ -26,13 +27,16 @@ PLATFORM_CHOICES = list(rules.PLATFORM_RULES)
 STATUS_CHOICES = [s.value for s in ContentStatus]
 
 
-def _context(state: rx.State) -> tuple[uuid.UUID | None, uuid.UUID | None]:
-    """(user id, current business id) from the session; (None, None) when signed out."""
+async def _context(state: rx.State) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(user id, current business id); (None, None) when signed out.
+
+    The business is the one picked in the header switcher (cookie-backed, owner-checked),
+    so the library, editor and calendar always agree with the header.
+    """
     uid = session_user_id(state)
     if uid is None:
         return None, None
-    with session_scope() as db:
-        return uid, svc.current_business_id(user_id=uid, session=db)
+    return uid, await current_business_id(state)
 
 
 def _plural(n: int, word: str) -> str:
@@ -93,8 +97,8 @@ class LibraryState(rx.State):
             date_to=day(self.f_to),
         )
 
-    def _reload(self) -> None:
-        uid, bid = _context(self)
+    async def _reload(self) -> None:
+        uid, bid = await _context(self)
         self.loaded = True
         if uid is None or bid is None:
             self.has_business = uid is None  # signed out: the guard redirects
@@ -116,60 +120,60 @@ class LibraryState(rx.State):
         self.selected = [i for i in self.selected if i in visible]
 
     @rx.event
-    def load(self):
+    async def load(self):
         status = self.router.url.query_parameters.get("status", "")
         if status in STATUS_CHOICES:
             self.f_status = status
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def set_f_status(self, value: str):
+    async def set_f_status(self, value: str):
         self.f_status, self.page = value, 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def set_f_platform(self, value: str):
+    async def set_f_platform(self, value: str):
         self.f_platform, self.page = value, 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def set_f_pillar(self, value: str):
+    async def set_f_pillar(self, value: str):
         self.f_pillar, self.page = value, 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def set_f_search(self, value: str):
+    async def set_f_search(self, value: str):
         self.f_search, self.page = value[:200], 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def set_f_from(self, value: str):
+    async def set_f_from(self, value: str):
         self.f_from, self.page = value, 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def set_f_to(self, value: str):
+    async def set_f_to(self, value: str):
         self.f_to, self.page = value, 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def clear_filters(self):
+    async def clear_filters(self):
         self.f_status = self.f_platform = self.f_pillar = ALL
         self.f_search = self.f_from = self.f_to = ""
         self.page = 1
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def next_page(self):
+    async def next_page(self):
         if self.page < self.pages:
             self.page += 1
-            self._reload()
+            await self._reload()
 
     @rx.event
-    def prev_page(self):
+    async def prev_page(self):
         if self.page > 1:
             self.page -= 1
-            self._reload()
+            await self._reload()
 
     @rx.event
     def toggle(self, content_id: str):
@@ -188,8 +192,8 @@ class LibraryState(rx.State):
         self.new_platform = value
 
     @rx.event
-    def new_post(self):
-        uid, bid = _context(self)
+    async def new_post(self):
+        uid, bid = await _context(self)
         if uid is None or bid is None:
             return rx.toast.error("Create your business first (Onboarding), then write posts.")
         with session_scope() as db:
@@ -197,8 +201,8 @@ class LibraryState(rx.State):
             cid = str(content.id)
         return [rx.toast.success("New draft created."), rx.redirect(f"/content/{cid}")]
 
-    def _bulk(self, action: str):
-        uid, _bid = _context(self)
+    async def _bulk(self, action: str):
+        uid = session_user_id(self)
         if uid is None or not self.selected:
             return rx.toast.info("Select posts first (tick the boxes on the left).")
         with session_scope() as db:
@@ -221,7 +225,7 @@ class LibraryState(rx.State):
                 )
         self.selected = []
         self.confirm_delete_open = False
-        self._reload()
+        await self._reload()
         message = result.summary(verb)
         if result.failed and not result.done:
             return rx.toast.error(message)
@@ -230,16 +234,16 @@ class LibraryState(rx.State):
         return rx.toast.success(message)
 
     @rx.event
-    def bulk_schedule(self):
-        return self._bulk("schedule")
+    async def bulk_schedule(self):
+        return await self._bulk("schedule")
 
     @rx.event
-    def bulk_unschedule(self):
-        return self._bulk("unschedule")
+    async def bulk_unschedule(self):
+        return await self._bulk("unschedule")
 
     @rx.event
-    def bulk_regenerate(self):
-        return self._bulk("regenerate")
+    async def bulk_regenerate(self):
+        return await self._bulk("regenerate")
 
     @rx.event
     def ask_delete(self):
@@ -253,8 +257,8 @@ class LibraryState(rx.State):
         self.confirm_delete_open = value
 
     @rx.event
-    def bulk_delete(self):
-        return self._bulk("delete")
+    async def bulk_delete(self):
+        return await self._bulk("delete")
 
 
 # ============================================================================ editor
@@ -301,6 +305,8 @@ class EditorState(rx.State):
     confirm_publish_open: bool = False
     variant_platform: str = ""
     uploading: bool = False
+    _business_id: str = ""
+    _business_name: str = ""
 
     @rx.var
     def dirty(self) -> bool:
@@ -367,6 +373,7 @@ class EditorState(rx.State):
                 for m in content.media or []
             ]
             business = svc.owned_business(content.business_id, user_id=uid, session=db)
+            self._business_id, self._business_name = str(business.id), business.name
             self.author_name = business.name
             self.author_handle = "@" + "".join(ch for ch in business.name.lower() if ch.isalnum())
             self.instance_limit = 0
@@ -422,15 +429,20 @@ class EditorState(rx.State):
         )
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.content_id = ""
         self.ai_open = self.choose_open = False
         self.confirm_delete_open = self.confirm_publish_open = False
         cid = self._id_from_path()
-        if cid:
-            self._load(cid)
-        else:
+        if not cid:
             self.not_found = True
+            return
+        self._load(cid)
+        # A post of another of the user's businesses (a link, a notification): make that
+        # business current so the header switcher and the library agree with the editor.
+        if self.content_id and str(await current_business_id(self)) != self._business_id:
+            switcher = await self.get_state(BusinessState)
+            switcher.remember(self._business_id, self._business_name)
 
     # -- editing (debounced on the client) -----------------------------------------------
     @rx.event
@@ -875,8 +887,8 @@ class CalendarState(rx.State):
         except ValueError:
             return planning.utc_to_local(utcnow(), self.tz).date()
 
-    def _reload(self) -> None:
-        uid, bid = _context(self)
+    async def _reload(self) -> None:
+        uid, bid = await _context(self)
         self.loaded = True
         if uid is None or bid is None:
             self.has_business = uid is None
@@ -897,24 +909,24 @@ class CalendarState(rx.State):
         self.posts_total = model.posts_total
 
     @rx.event
-    def load(self):
+    async def load(self):
         query = self.router.url.query_parameters
         if query.get("mode") in ("month", "week"):
             self.mode = query["mode"]
         if query.get("date"):
             self.anchor = query["date"]
-        self._reload()
+        await self._reload()
         return rx.call_script(DND_JS)
 
     @rx.event
-    def set_mode(self, value: str | list[str]):
+    async def set_mode(self, value: str | list[str]):
         value = value[0] if isinstance(value, list) and value else value
         if value in ("month", "week"):
             self.mode = value
-            self._reload()
+            await self._reload()
 
     @rx.event
-    def shift(self, step: int):
+    async def shift(self, step: int):
         anchor = self._anchor()
         if self.mode == "week":
             anchor += timedelta(days=7 * step)
@@ -922,15 +934,15 @@ class CalendarState(rx.State):
             month = anchor.month - 1 + step
             anchor = date(anchor.year + month // 12, month % 12 + 1, 1)
         self.anchor = anchor.isoformat()
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def today(self):
+    async def today(self):
         self.anchor = ""
-        self._reload()
+        await self._reload()
 
     @rx.event
-    def handle_drop(self, payload: dict | None):
+    async def handle_drop(self, payload: dict | None):
         """Drag and drop from the calendar: {id, date} → same local time on that day."""
         if not isinstance(payload, dict) or not payload.get("id") or not payload.get("date"):
             return None
@@ -943,9 +955,9 @@ class CalendarState(rx.State):
                 content = svc.move_to_day(str(payload["id"]), day, user_id=uid, session=db)
                 label = svc.format_local(content.scheduled_for, self.tz)
         except (svc.ContentError, ValueError) as exc:
-            self._reload()
+            await self._reload()
             return rx.toast.error(str(exc))
-        self._reload()
+        await self._reload()
         return rx.toast.success(f"Moved to {label}.")
 
     @rx.event
@@ -953,11 +965,11 @@ class CalendarState(rx.State):
         self.confirm_fill_open = value
 
     @rx.event
-    def fill_gaps(self):
-        uid, bid = _context(self)
+    async def fill_gaps(self):
+        uid, bid = await _context(self)
         self.confirm_fill_open = False
         if uid is None or bid is None:
-            return None
+            return
         self.filling = True
         yield
         try:
@@ -970,7 +982,7 @@ class CalendarState(rx.State):
             yield rx.toast.error(str(exc))
             return
         self.filling = False
-        self._reload()
+        await self._reload()
         if made:
             yield rx.toast.success(
                 f"{_plural(made, 'draft')} written for the open slots. Review and approve them."

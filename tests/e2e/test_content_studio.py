@@ -24,15 +24,17 @@ from tests.e2e.helpers import screenshot, unique_email
 
 TZ = "Europe/Berlin"
 DRAFT_TEXT = "Our first roast of the season is here."
+OTHER_TEXT = "Sourdough Saturday is back at the harbour."
 NEW_TEXT = (
     "Fresh roast Tuesday!\nGrab a bag at https://brewly.example.com/shop before it's gone. #coffee"
 )
 
 
-def seed(db_url: str) -> tuple[str, str]:
-    """A founder (Berlin) with a business, strategy, connected X account and one draft.
+def seed(db_url: str) -> tuple[str, str, str]:
+    """A founder (Berlin) with a business, strategy, connected X account and one draft, plus
+    a second, more recently used business with a draft of its own.
 
-    Returns (session token for the cookie, draft id)."""
+    Returns (session token for the cookie, draft id, the other business's draft id)."""
     engine = make_engine(db_url)
     try:
         with Session(engine, expire_on_commit=False) as db:
@@ -62,9 +64,17 @@ def seed(db_url: str) -> tuple[str, str]:
             )  # fmt: skip
             draft = Content(business_id=business.id, platform="x", text=DRAFT_TEXT, pillar="Tips")
             db.add(draft)
+            other = Business(
+                user_id=user.id, name="Harbour Bakery", onboarding_completed=True,
+                updated_at=datetime.now(UTC) + timedelta(minutes=1),
+            )  # fmt: skip
+            db.add(other)
+            db.flush()
+            other_draft = Content(business_id=other.id, platform="x", text=OTHER_TEXT)
+            db.add(other_draft)
             db.commit()
             token = accounts.create_session(user.id, session=db)
-            return token, str(draft.id)
+            return token, str(draft.id), str(other_draft.id)
     finally:
         engine.dispose()
 
@@ -75,6 +85,19 @@ def stored_time(db_url: str, content_id: str) -> tuple[str, datetime | None]:
         with Session(engine) as db:
             row = db.get(Content, uuid.UUID(content_id))
             return row.status, row.scheduled_for
+    finally:
+        engine.dispose()
+
+
+def touch_business_of(db_url: str, content_id: str) -> None:
+    """Make the business of a post the most recently updated one (as an edit elsewhere does)."""
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as db:
+            business = db.get(Business, db.get(Content, uuid.UUID(content_id)).business_id)
+            business.updated_at = datetime.now(UTC) + timedelta(hours=1)
+            db.add(business)
+            db.commit()
     finally:
         engine.dispose()
 
@@ -96,17 +119,31 @@ def set_dark(page, dark: bool) -> None:
 
 
 def run_studio_flow(page, base_url: str, db_url: str, prefix: str = "content") -> None:
-    token, content_id = seed(db_url)
+    token, content_id, other_id = seed(db_url)
     host = re.sub(r"^https?://", "", base_url).split(":")[0]
     page.context.add_cookies(
         [{"name": SESSION_COOKIE, "value": token, "domain": host, "path": "/",
           "httpOnly": True, "sameSite": "Lax"}]
     )  # fmt: skip
 
-    # Library: the draft is listed; open it.
+    # Nothing picked yet: the most recently used business (Harbour Bakery) is current.
     page.goto(base_url + "/content")
+    other_row = page.locator(f"a.library-row[href='/content/{other_id}']")
+    other_row.wait_for()
+    # Pick Brewly in the header switcher: the library follows it ...
+    page.locator("#business-switcher").click()
+    page.get_by_role("menuitem", name="Brewly Coffee").click()
     row = page.locator(f"a.library-row[href='/content/{content_id}']")
     row.wait_for()
+    assert other_row.count() == 0
+    # ... and keeps following it when the other business becomes the most recent one.
+    touch_business_of(db_url, other_id)
+    page.reload()
+    row.wait_for()
+    assert other_row.count() == 0
+    assert "Brewly Coffee" in page.locator("#business-switcher").inner_text()
+
+    # Library: the draft is listed; open it.
     assert DRAFT_TEXT in row.inner_text()
     set_dark(page, False)
     screenshot(page, f"{prefix}-library-light")
@@ -191,6 +228,19 @@ def run_studio_flow(page, base_url: str, db_url: str, prefix: str = "content") -
     page.locator(f"#calendar-list [data-post-id='{content_id}']").wait_for()
     assert page.locator("#calendar-grid").is_hidden()
     screenshot(page, f"{prefix}-calendar-phone")
+
+    # A link straight to the other business's post makes that business current, so the
+    # header and the library agree with the editor.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base_url + f"/content/{other_id}")
+    page.locator("#post-counter").wait_for()
+    page.wait_for_function(
+        "() => (document.querySelector('#business-switcher')?.innerText || '')"
+        ".includes('Harbour Bakery')"
+    )
+    page.goto(base_url + "/content")
+    page.locator(f"a.library-row[href='/content/{other_id}']").wait_for()
+    assert page.locator(f"a.library-row[href='/content/{content_id}']").count() == 0
 
 
 def test_content_studio_edit_schedule_and_move(live_app, browser_page) -> None:
