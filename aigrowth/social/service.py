@@ -182,6 +182,13 @@ class AccountView:
     connected_at: str
 
 
+def _renews_access_token(platform: str) -> bool:
+    try:
+        return get_connector(platform).refresh_with_access_token
+    except (KeyError, ImportError, AttributeError):
+        return False
+
+
 def account_health(account: SocialAccount, *, now: datetime | None = None) -> tuple[str, str]:
     """(health, reason in plain words)."""
     now = now or utcnow()
@@ -191,15 +198,15 @@ def account_health(account: SocialAccount, *, now: datetime | None = None) -> tu
         )
     if not account.access_token_enc:
         return AccountStatus.NEEDS_RECONNECT, "No stored credentials. Reconnect."
-    ends = None
+    # With a refresh token, access ends with it; otherwise with the access token, which
+    # platforms that renew it themselves (Threads) keep alive: no warning before it ends.
+    ends, warn = account.token_expires_at, not _renews_access_token(account.platform)
     if account.refresh_token_enc:
-        ends = account.refresh_expires_at
-    elif account.token_expires_at is not None:
-        ends = account.token_expires_at
+        ends, warn = account.refresh_expires_at, True
     if ends is not None:
         if ends <= now:
             return AccountStatus.NEEDS_RECONNECT, "Access has expired. Reconnect to keep posting."
-        if ends - now <= EXPIRING_SOON:
+        if warn and ends - now <= EXPIRING_SOON:
             days = max(1, (ends - now).days)
             return AccountStatus.EXPIRING, (
                 f"Access ends in {days} day{'s' if days != 1 else ''}. Reconnect to renew it."
@@ -476,6 +483,7 @@ def _ref(account: SocialAccount, *, session: Session) -> AccountRef:
         access_token=access,
         refresh_token=refresh,
         token_expires_at=account.token_expires_at,
+        token_issued_at=account.last_refreshed_at,
         instance_url=account.instance_url,
         handle=account.handle,
         account_type=account.account_type,
@@ -610,7 +618,7 @@ def ensure_fresh_token(
         return ref
     if force and stale_access_token is not None and ref.access_token != stale_access_token:
         return ref  # already replaced (refreshed or reconnected) since the caller looked
-    if not ref.refresh_token:
+    if not connector.can_refresh(ref):
         if force:
             reason = "The platform rejected our access token."
             mark_needs_reconnect(aid, reason, session=session)

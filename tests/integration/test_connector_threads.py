@@ -78,31 +78,56 @@ def test_connect_exchanges_the_short_token_for_a_long_lived_one(th, session):
     assert ref.access_token not in (account.access_token_enc or "")
 
 
+def _age(session: Session, account: SocialAccount, *, days_old: float, days_left: float) -> None:
+    """Make the stored token `days_old` days old with `days_left` days to live."""
+    row = session.get(SocialAccount, account.id)
+    row.last_refreshed_at = utcnow() - timedelta(days=days_old)
+    row.token_expires_at = utcnow() + timedelta(days=days_left)
+    session.add(row)
+    session.commit()
+
+
 def test_refresh_when_less_than_a_week_is_left(th, session):
     account = connect(session, th)
+    # No refresh token: Threads renews the long-lived access token with itself.
+    assert account.refresh_token_enc is None
     old = service.account_ref(account.id, session=session).access_token
     assert service.ensure_fresh_token(account.id, session=session).access_token == old
     assert th.state.refresh_calls == 0
     # 55 days later: the token is old enough to refresh and close to its end.
     th.state.clock_offset = 55 * 86400
-    row = session.get(SocialAccount, account.id)
-    row.token_expires_at = utcnow() + timedelta(days=5)
-    session.add(row)
-    session.commit()
+    _age(session, account, days_old=55, days_left=5)
+    assert service.account_health(session.get(SocialAccount, account.id))[0] == "active"
     fresh = service.ensure_fresh_token(account.id, session=session)
     assert fresh.access_token != old and th.state.refresh_calls == 1
     assert th.state.tokens[fresh.access_token].kind == "long"
     row = session.get(SocialAccount, account.id, populate_existing=True)
     assert row.token_expires_at > utcnow() + timedelta(days=59)
+    assert row.refresh_token_enc is None
+    # The new token works, the next refresh is weeks away.
+    assert service.ensure_fresh_token(account.id, session=session).access_token == (
+        fresh.access_token
+    )
+    assert th.state.refresh_calls == 1
+
+
+def test_a_token_younger_than_a_day_is_not_refreshed(th, session):
+    account = connect(session, th)
+    old = service.account_ref(account.id, session=session).access_token
+    # Close to its end but stored an hour ago: Threads would refuse the refresh.
+    _age(session, account, days_old=1 / 24, days_left=3)
+    assert service.ensure_fresh_token(account.id, session=session).access_token == old
+    assert th.state.refresh_calls == 0
+    th.state.clock_offset = 2 * 86400
+    _age(session, account, days_old=2, days_left=3)
+    assert service.ensure_fresh_token(account.id, session=session).access_token != old
+    assert th.state.refresh_calls == 1
 
 
 def test_expired_token_cannot_be_refreshed_and_needs_reconnect(th, session):
     account = connect(session, th)
     th.state.clock_offset = 61 * 86400  # past the 60 days
-    row = session.get(SocialAccount, account.id)
-    row.token_expires_at = utcnow() - timedelta(hours=1)
-    session.add(row)
-    session.commit()
+    _age(session, account, days_old=61, days_left=-1 / 24)
     with pytest.raises(ReconnectRequired):
         service.ensure_fresh_token(account.id, session=session)
     row = session.get(SocialAccount, account.id, populate_existing=True)

@@ -125,6 +125,7 @@ class AccountRef:
     access_token: str
     refresh_token: str | None = None
     token_expires_at: datetime | None = None
+    token_issued_at: datetime | None = None  # when we last stored tokens (connect/refresh)
     instance_url: str = ""  # Mastodon instance / Bluesky PDS ("" elsewhere)
     handle: str = ""
     account_type: str = "profile"  # "profile" or "page"
@@ -255,6 +256,9 @@ class Connector(abc.ABC):
     required_settings: ClassVar[tuple[str, ...]] = ()
     register_url: ClassVar[str] = ""
     max_media: ClassVar[int] = 4
+    # True where the platform renews a long-lived access token with itself instead of
+    # a refresh token (Threads `th_refresh_token`, Instagram-login `ig_refresh_token`).
+    refresh_with_access_token: ClassVar[bool] = False
 
     def __init__(self, settings: Settings | None = None) -> None:
         self._settings = settings
@@ -281,9 +285,14 @@ class Connector(abc.ABC):
         raise NotImplementedError
 
     # ---- tokens
+    def can_refresh(self, account: AccountRef) -> bool:
+        """Whether `refresh` has something to work with (a refresh token, or the access
+        token itself on platforms that renew it)."""
+        return bool(account.refresh_token) or self.refresh_with_access_token
+
     def needs_refresh(self, account: AccountRef, *, margin_s: float = 300) -> bool:
         """True when the access token expires within `margin_s` and can be refreshed."""
-        if not account.refresh_token or account.token_expires_at is None:
+        if not self.can_refresh(account) or account.token_expires_at is None:
             return False
         return account.token_expires_at.timestamp() - time.time() < margin_s
 

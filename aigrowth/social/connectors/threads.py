@@ -2,8 +2,9 @@
 
 Connect: ``threads.net/oauth/authorize`` → code → ``POST /oauth/access_token`` (1 hour)
 → ``GET /access_token?grant_type=th_exchange_token`` (60 days). Refresh with
-``GET /refresh_access_token?grant_type=th_refresh_token`` — allowed once the token is
-24 h old and not yet expired, so we refresh when less than a week is left.
+``GET /refresh_access_token?grant_type=th_refresh_token`` with the access token itself
+(there is no refresh token) — allowed once the token is 24 h old and not yet expired,
+so we refresh when less than a week is left and the token is at least a day old.
 
 Publish: ``POST /v1.0/{user-id}/threads`` (``media_type=TEXT`` or IMAGE) → container;
 wait for ``status`` FINISHED; ``POST /v1.0/{user-id}/threads_publish?creation_id=``.
@@ -43,6 +44,7 @@ SCOPES = ["threads_basic", "threads_content_publish", "threads_manage_insights"]
 STATE_KEY = "threads_container_id"
 METRICS = "views,likes,replies,reposts,quotes,shares"
 REFRESH_WHEN_LEFT = timedelta(days=7)
+MIN_AGE = timedelta(hours=24)  # Threads refuses to refresh a younger token
 
 
 class ThreadsConnector(Connector):
@@ -52,6 +54,7 @@ class ThreadsConnector(Connector):
     required_settings = ("threads_app_id", "threads_app_secret")
     register_url = "https://developers.facebook.com/apps/"
     max_media = 1
+    refresh_with_access_token = True
     poll_interval = 2.0
     poll_timeout = 60.0
 
@@ -135,10 +138,13 @@ class ThreadsConnector(Connector):
 
     # ------------------------------------------------------------------ tokens
     def needs_refresh(self, account: AccountRef, *, margin_s: float = 300) -> bool:
-        """Threads refreshes the access token itself (no refresh token)."""
+        """Less than a week left, and old enough for Threads to accept the refresh."""
         if account.token_expires_at is None:
             return False
-        left = account.token_expires_at - datetime.now(UTC)
+        now = datetime.now(UTC)
+        if account.token_issued_at is not None and now - account.token_issued_at < MIN_AGE:
+            return False
+        left = account.token_expires_at - now
         return left < max(REFRESH_WHEN_LEFT, timedelta(seconds=margin_s))
 
     def refresh(self, account: AccountRef) -> TokenSet:
@@ -150,7 +156,7 @@ class ThreadsConnector(Connector):
                 what="Threads token refresh",
                 params={
                     "grant_type": "th_refresh_token",
-                    "access_token": account.refresh_token or account.access_token,
+                    "access_token": account.access_token,
                 },
             )
         return _token_set(body)
@@ -323,11 +329,8 @@ class ThreadsConnector(Connector):
 def _token_set(body: dict[str, Any]) -> TokenSet:
     expires_in = body.get("expires_in")
     expires_at = datetime.now(UTC) + timedelta(seconds=float(expires_in)) if expires_in else None
-    token = str(body["access_token"])
-    # Threads refreshes the long-lived access token itself; it is also kept as the
-    # refresh credential so the service's refresh path (which needs one) applies.
     return TokenSet(
-        access_token=token, refresh_token=token, expires_at=expires_at, scopes=",".join(SCOPES)
+        access_token=str(body["access_token"]), expires_at=expires_at, scopes=",".join(SCOPES)
     )
 
 
