@@ -247,7 +247,75 @@ def generate_posts(
     slots = plan_batch(
         strategy.content, int(count), timezone=user_timezone(user_id, session=session), now=now
     )
+    return _write_slots(
+        business,
+        strategy,
+        slots,
+        user_id=user_id,
+        session=session,
+        progress=progress,
+        client=client,
+    )
+
+
+def generate_for_slots(
+    business_id: uuid.UUID | str,
+    slots: list[dict[str, Any]],
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    client: LLMClient | None = None,
+) -> list[Content]:
+    """Drafts for given slots ({platform, when: ISO UTC, pillar}), e.g. calendar gaps.
+
+    Same pipeline as a batch (one LLM call, filter, validate, repair) but the caller
+    chose platform, time and pillar. At most MAX_BATCH slots per call.
+    """
+    from aigrowth.ai.planning import safe_zone
+
+    business = require_business(business_id, user_id=user_id, session=session)
+    strategy = active_strategy(business.id, user_id=user_id, session=session)
+    zone = safe_zone(user_timezone(user_id, session=session))
+    planned: list[Slot] = []
+    for number, raw in enumerate(slots[:MAX_BATCH], start=1):
+        platform = str(raw.get("platform", ""))
+        if platform not in fit.ALLOWED_TYPES:
+            raise AIError(f"Unknown platform {platform!r}.")
+        when = raw.get("when")
+        when = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+        if when.tzinfo is None:
+            raise AIError("Slot times must be time-zone aware.")
+        planned.append(
+            Slot(
+                number,
+                platform,
+                str(raw.get("pillar") or "Updates")[:120],
+                "post",
+                number,
+                when,
+                when.astimezone(zone).strftime("%a %Y-%m-%d %H:%M"),
+            )
+        )
+    if not planned:
+        return []
+    return _write_slots(
+        business, strategy, planned, user_id=user_id, session=session, client=client
+    )
+
+
+def _write_slots(
+    business: Business,
+    strategy: Strategy | None,
+    slots: list[Slot],
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    progress: Progress = _noop,
+    client: LLMClient | None = None,
+) -> list[Content]:
+    """Write, filter, validate/repair and save one draft per slot (one commit)."""
     total = len(slots)
+    strategy_content = strategy.content if strategy is not None else {}
     profile = business_profile(business)
     output_filter = OutputFilter(user_texts(business))
     client = client if client is not None else make_client()
@@ -273,7 +341,7 @@ def generate_posts(
         for chunk in _chunks(slots):
             progress(len(drafts), total, f"Writing posts with AI ({len(drafts)} of {total})")
             system, user = prompts.posts_messages(
-                profile, strategy.content, [s.prompt_view() for s in chunk]
+                profile, strategy_content, [s.prompt_view() for s in chunk]
             )
             max_tokens = min(BATCH_MAX_TOKENS, 500 + sum(_slot_tokens(s) for s in chunk))
             result = client.structured(
@@ -335,7 +403,7 @@ def generate_posts(
             group_id = groups.setdefault(slot.idea, uuid.uuid4())
         row = Content(
             business_id=business.id,
-            strategy_id=strategy.id,
+            strategy_id=strategy.id if strategy is not None else None,
             group_id=group_id,
             platform=slot.platform,
             pillar=slot.pillar[:120],

@@ -19,7 +19,12 @@ from aigrowth.ai.errors import (
     AllowanceExceededError,
     NotFoundError,
 )
-from aigrowth.ai.service import generate_posts, generate_strategy, rewrite_post
+from aigrowth.ai.service import (
+    generate_for_slots,
+    generate_posts,
+    generate_strategy,
+    rewrite_post,
+)
 from aigrowth.billing.models import Subscription, UsageLog
 from aigrowth.businesses.service import save_step
 from aigrowth.content.models import Content, ContentVersion
@@ -331,3 +336,22 @@ def test_offline_generator_without_key(app_env, session) -> None:
     assert post.offline_draft
     logs = session.exec(select(UsageLog)).all()
     assert {log.model for log in logs} == {"offline"}  # free: never counts against a plan
+
+
+def test_generate_for_slots_fills_given_times(online_env, fake_llm, session) -> None:
+    user, business = _founder(session)
+    generate_strategy(business.id, user_id=user.id, session=session)
+    when = datetime(2030, 3, 5, 8, 30, tzinfo=UTC)
+    slots = [
+        {"platform": "x", "when": when.isoformat(), "pillar": "Education"},
+        {"platform": "linkedin", "when": when.isoformat(), "pillar": "Proof"},
+    ]
+    rows = generate_for_slots(business.id, slots, user_id=user.id, session=session)
+    assert [(r.platform, r.pillar, r.scheduled_for) for r in rows] == [
+        ("x", "Education", when),
+        ("linkedin", "Proof", when),
+    ]
+    assert fake_llm.calls == 2  # strategy + one call for both slots
+    intruder, _ = _founder(session)
+    with pytest.raises(NotFoundError):
+        generate_for_slots(business.id, slots, user_id=intruder.id, session=session)
