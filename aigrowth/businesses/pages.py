@@ -62,7 +62,7 @@ def _stepper() -> rx.Component:
 
     return rx.flex(
         *[item(i, t) for i, t in enumerate(STEP_TITLES)],
-        gap="2",
+        gap="4",
         wrap="wrap",
         width="100%",
         margin_bottom="4",
