@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from urllib.parse import urlparse
@@ -14,6 +13,7 @@ from aigrowth.accounts.models import User
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content
 from aigrowth.db import make_engine
+from aigrowth.mail import parse_eml
 from aigrowth.strategy.models import Strategy
 from tests.e2e.helpers import screenshot, unique_email
 
@@ -39,8 +39,8 @@ def _sign_up(live_app, page, email: str) -> None:
     page.locator("#check-inbox").wait_for()
     deadline = time.monotonic() + 20
     while True:
-        for mail_file in sorted((live_app.data_dir / "outbox").glob("*.json")):
-            mail = json.loads(mail_file.read_text())
+        for mail_file in sorted((live_app.data_dir / "outbox").glob("*.eml")):
+            mail = parse_eml(mail_file.read_bytes())
             match = re.search(r"https?://\S+/verify\?token=[\w\-]+", mail["text"])
             if mail["to"] == email and match:
                 page.goto(match.group(0))
