@@ -50,7 +50,8 @@ class Settings(BaseSettings):
     # "auto" tries strict JSON-schema output and falls back to validate + repair when the
     # provider refuses it; "json_schema" or "prompt" force one mode.
     llm_structured_output: str = "auto"
-    # Monthly AI allowance per plan: LLM requests (cache hits and offline drafts are free).
+    # Monthly AI allowance per plan, in AI generations (a strategy, a post batch or a
+    # rewrite that reached the provider; cache hits and offline drafts are free).
     # 0 means unlimited.
     ai_allowance_free: int = 40
     ai_allowance_pro: int = 1000
