@@ -70,7 +70,8 @@ format: deps
 	$(BIN)/ruff format .
 
 bench: install
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[a-z]*.py; do name=$$(basename $$script .py); \
+		echo "== python -m bench.$$name"; $(BIN)/python -m bench.$$name || exit 1; done
 
 clean:
 	rm -rf .web .states $(TOOLS) $(VENV)

@@ -1,4 +1,4 @@
-"""AI generation figures: `python -m bench.bench_generation`.
+"""AI generation figures: `python -m bench.ai_batch`.
 
 Against the local OpenAI-compatible fake (tests/fakes/llm.py) through the real `openai`
 client, a real Redis and SQLite, it prints for a 30-post batch: wall time, LLM calls,
