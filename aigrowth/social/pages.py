@@ -238,6 +238,20 @@ def _connect_area(platform: str) -> rx.Component:
             loading=S.busy == platform,
             size="2",
         )
+    if platform == "linkedin":
+        action = rx.flex(
+            action,
+            rx.button(
+                rx.icon("building-2", size=16),
+                "Connect a company page",
+                on_click=S.connect_linkedin_pages,
+                loading=S.busy == "linkedin:page",
+                variant="soft",
+                size="2",
+            ),
+            spacing="2",
+            wrap="wrap",
+        )
     return rx.cond(S.configured[platform], action, _not_configured(platform))
 
 

@@ -287,12 +287,14 @@ def begin_connect(
     session: Session,
     session_token: str = "",
     instance_url: str = "",
+    extra: dict[str, str] | None = None,
 ) -> str:
     """Start an OAuth connect: returns the platform's authorization URL.
 
     `state` (random, single use, 10 min) is stored in Redis with the PKCE verifier, the
     user id and a hash of the browser's session token, so only the same signed-in
-    browser can complete it.
+    browser can complete it. `extra` is the connector's own choice, kept for the
+    callback (LinkedIn: ``{"account_type": "page"}`` connects company pages).
     """
     _check_platform(platform)
     connector = get_connector(platform)
@@ -313,6 +315,7 @@ def begin_connect(
         instance_url=instance_url,
         client_id=client_id,
         client_secret=client_secret,
+        extra=dict(extra or {}),
     )
     url = connector.begin_connect(req)
     record = {
@@ -322,6 +325,7 @@ def begin_connect(
         "verifier": req.code_verifier,
         "instance_url": instance_url,
         "redirect_uri": req.redirect_uri,
+        "extra": req.extra,
     }
     get_redis().set(STATE_KEY.format(state=state), json.dumps(record), ex=STATE_TTL_S)
     return url
@@ -364,6 +368,7 @@ def complete_oauth(
         instance_url=record["instance_url"],
         client_id=client_id,
         client_secret=client_secret,
+        extra=record.get("extra") or {},
     )
     try:
         found = connector.complete_connect(req, code=code)
@@ -494,29 +499,64 @@ def _ref(account: SocialAccount, *, session: Session) -> AccountRef:
     )
 
 
+def _last_of_login(account: SocialAccount, *, session: Session) -> bool:
+    """Whether `account` is the only one left (of any user) from its shared login."""
+    connector = get_connector(account.platform)
+    key = connector.login_key(account.meta or {})
+    if not key:
+        return False
+    family = [p for p in PLATFORMS if get_connector(p).login_family == connector.login_family]
+    others = session.exec(
+        select(SocialAccount.platform, SocialAccount.meta).where(
+            col(SocialAccount.id) != account.id, col(SocialAccount.platform).in_(family)
+        )
+    ).all()
+    return not any(get_connector(p).login_key(meta or {}) == key for p, meta in others)
+
+
+def _try_revoke(account: SocialAccount, what: str, call: Callable[[], bool]) -> bool:
+    try:
+        return call()
+    except Exception as exc:
+        log.warning(
+            "disconnect %s account %s: %s failed (%s); deleting tokens anyway",
+            account.platform,
+            account.id,
+            what,
+            type(exc).__name__,
+        )
+        return False
+
+
 def disconnect(account_id: uuid.UUID | str, *, user_id: uuid.UUID | str, session: Session) -> bool:
     """Revoke at the platform when possible, then delete the account and its tokens.
 
-    Returns whether the platform confirmed the revocation. Tokens are deleted even when
-    revocation fails (the reason is logged without secrets).
+    The last account from a shared login (one Facebook login covers every Page and
+    Instagram account) also removes that login's grant. Returns whether the platform
+    confirmed the revocation. Tokens are deleted even when revocation fails (the reason
+    is logged without secrets).
     """
     account = get_account(account_id, user_id=user_id, session=session)
+    connector = get_connector(account.platform)
     revoked = False
     try:
         ref = _ref(account, session=session)
     except ReconnectRequired:
         ref = None
     if ref is not None:
-        try:
-            get_connector(account.platform).revoke(ref)
+        revoked = _try_revoke(account, "platform revocation", lambda: connector.revoke(ref))
+    if _last_of_login(account, session=session):
+        # The login grant is revoked with the app's credentials, so an account whose
+        # own tokens are unreadable still gets it removed.
+        login = ref or AccountRef(
+            platform=account.platform,
+            account_id=account.account_id,
+            access_token="",
+            meta=dict(account.meta or {}),
+            db_id=str(account.id),
+        )
+        if _try_revoke(account, "login revocation", lambda: connector.revoke_login(login)):
             revoked = True
-        except Exception as exc:
-            log.warning(
-                "disconnect %s account %s: platform revocation failed (%s); deleting tokens anyway",
-                account.platform,
-                account.id,
-                type(exc).__name__,
-            )
     session.delete(account)
     session.commit()
     return revoked

@@ -123,13 +123,14 @@ class SocialAccountsState(rx.State):
         self.bsky_advanced = not self.bsky_advanced
 
     # ------------------------------------------------------------ connecting
-    async def _begin(self, platform: str, instance_url: str = ""):
+    async def _begin(self, platform: str, instance_url: str = "", kind: str = ""):
+        """Start an OAuth connect; `kind` = "page" asks LinkedIn for company pages."""
         uid = session_user_id(self)
         if uid is None:
             yield rx.redirect("/login?next=/accounts")
             return
         token = session_token(self)
-        self.busy = platform
+        self.busy = f"{platform}:{kind}" if kind else platform
         yield
 
         def run() -> str:
@@ -140,6 +141,7 @@ class SocialAccountsState(rx.State):
                     session=db,
                     session_token=token,
                     instance_url=instance_url,
+                    extra={"account_type": kind} if kind else None,
                 )
 
         try:
@@ -157,6 +159,11 @@ class SocialAccountsState(rx.State):
     @rx.event
     async def connect(self, platform: str):
         async for event in self._begin(platform):
+            yield event
+
+    @rx.event
+    async def connect_linkedin_pages(self):
+        async for event in self._begin("linkedin", kind="page"):
             yield event
 
     @rx.event
@@ -211,7 +218,8 @@ class SocialAccountsState(rx.State):
             self.bsky_advanced = bool(self.bsky_pds)
             yield rx.toast.info("Enter a fresh app password below to reconnect Bluesky.")
             return
-        async for event in self._begin(row["platform"], row["instance_url"]):
+        kind = "page" if row["platform"] == "linkedin" and row["account_type"] == "page" else ""
+        async for event in self._begin(row["platform"], row["instance_url"], kind):
             yield event
 
     # ------------------------------------------------------------ disconnecting

@@ -4,17 +4,20 @@ fakes, and walking an OAuth redirect through a fake's auto-approving authorize p
 from __future__ import annotations
 
 import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from aigrowth.accounts.models import User
 from aigrowth.accounts.service import SESSION_COOKIE, create_session
 from aigrowth.settings import reset_settings_cache
+from aigrowth.social import service
+from aigrowth.social.models import SocialAccount
 
 
 def make_user(session: Session, email: str | None = None) -> tuple[User, str]:
@@ -48,3 +51,35 @@ def callback_client(token: str | None) -> TestClient:
     if token:
         client.cookies.set(SESSION_COOKIE, token)
     return client
+
+
+def connect_oauth(
+    session: Session,
+    platform: str,
+    *,
+    user: tuple[User, str] | None = None,
+    url_has: tuple[str, ...] = (),
+    order_by: Any = None,
+    **begin: Any,
+) -> list[SocialAccount]:
+    """A full connect through the fake's authorize page and the real callback route.
+
+    `user` = (user, session token) to connect another account for the same person
+    (default: a new user). Returns that user's accounts of `platform`, ordered by
+    `order_by` (default: the platform's account id).
+    """
+    user_row, token = user or make_user(session)
+    url = service.begin_connect(
+        platform, user_id=user_row.id, session=session, session_token=token, **begin
+    )
+    for part in url_has:
+        assert part in url, (part, url)
+    resp = callback_client(token).get(authorize(url))
+    assert resp.status_code == 303, resp.text
+    assert f"connected={platform}" in resp.headers["location"], resp.headers["location"]
+    query = (
+        select(SocialAccount)
+        .where(SocialAccount.user_id == user_row.id, SocialAccount.platform == platform)
+        .order_by(SocialAccount.account_id if order_by is None else order_by)
+    )
+    return list(session.exec(query).all())

@@ -17,7 +17,13 @@ from aigrowth.social.connectors.base import (
 )
 from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.graph import GraphFake
-from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.social_support import (
+    authorize,
+    callback_client,
+    connect_oauth,
+    make_user,
+    set_env,
+)
 
 
 @pytest.fixture
@@ -157,6 +163,44 @@ def test_metrics_counts_and_insights(graph, session):
     m = connector.fetch_metrics(ctx_for(session, page, ""), post.remote_id)
     # Nobody shared: Graph omits "shares", which is a zero (not a missing figure).
     assert (m.impressions, m.likes, m.comments, m.shares, m.clicks) == (250, 11, 3, 0, 8)
+
+
+def test_disconnecting_the_last_account_of_a_facebook_login_revokes_it(graph, session):
+    user = make_user(session)
+    pages = connect_oauth(session, "facebook", user=user)
+    (insta,) = connect_oauth(session, "instagram", user=user)
+    tokens = {t: graph.state.tokens[t] for t in list(graph.state.tokens)}
+    # Two Pages and an Instagram account, all from one Facebook login.
+    for account in pages:
+        assert service.disconnect(account.id, user_id=account.user_id, session=session) is False
+        assert graph.state.revoke_calls == 0
+    assert all(t.revoked_subcode is None for t in tokens.values())
+    assert (
+        get_connector("instagram")
+        .publish(
+            PublishContext(
+                account=service.ensure_fresh_token(insta.id, session=session),
+                text="still connected",
+                media=[Media(url=graph.image_url())],
+            )
+        )
+        .remote_id
+    )
+    # The last one removes the app's grant at Meta (DELETE /{user-id}/permissions).
+    assert service.disconnect(insta.id, user_id=insta.user_id, session=session) is True
+    assert graph.state.revoke_calls == 1
+    assert graph.state.requests[-1] == ("DELETE", f"{graph.state.user['id']}/permissions")
+    assert all(t.revoked_subcode == 458 for t in tokens.values())
+    assert service.list_accounts(insta.user_id, session=session) == []
+
+
+def test_login_revocation_failing_still_deletes_the_tokens(graph, session):
+    (page, other) = connect(session, graph)
+    service.disconnect(page.id, user_id=page.user_id, session=session)
+    graph.faults.fail_before(3, status=500, path="/v24.0/10001/permissions")
+    assert service.disconnect(other.id, user_id=other.user_id, session=session) is False
+    assert graph.state.revoke_calls == 0
+    assert session.get(SocialAccount, other.id) is None
 
 
 def test_revoke_login_removes_the_app_for_every_page(graph, session):

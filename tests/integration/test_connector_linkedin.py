@@ -20,7 +20,13 @@ from aigrowth.social.connectors.base import (
 )
 from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.linkedin import LinkedInFake, render_little_text
-from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.social_support import (
+    authorize,
+    callback_client,
+    connect_oauth,
+    make_user,
+    set_env,
+)
 
 ORG = "w_organization_social r_organization_social rw_organization_admin"
 
@@ -86,6 +92,48 @@ def test_connect_with_page_scopes_adds_the_organization_pages(li, session, monke
     assert page.display_name == "Acme Coffee" and page.meta["author_urn"] == (
         "urn:li:organization:2414183"
     )
+
+
+def test_connect_a_company_page_from_the_accounts_page(li, session):
+    """ "Connect a company page" (extra account_type=page): org scopes, pages only."""
+    user = make_user(session)
+    (profile,) = connect_oauth(session, "linkedin", user=user)
+    pages = connect_oauth(
+        session,
+        "linkedin",
+        user=user,
+        extra={"account_type": "page"},
+        url_has=("rw_organization_admin", "w_organization_social"),
+        order_by=SocialAccount.account_type.desc(),
+    )
+    assert [(a.account_type, a.account_id, a.display_name) for a in pages] == [
+        ("profile", li.state.member["sub"], "Fran Founder"),
+        ("page", "2414183", "Acme Coffee"),
+    ]
+    assert pages[0].id == profile.id  # the profile is untouched, the page is added
+    page = pages[1]
+    assert page.meta["author_urn"] == "urn:li:organization:2414183"
+    profile_token = service.account_ref(profile.id, session=session).access_token
+    assert li.state.tokens[profile_token].scopes == {"openid", "profile", "w_member_social"}
+    result = get_connector("linkedin").publish(ctx_for(session, page, "From the page"))
+    (call,) = li.state.create_calls
+    assert call["body"]["author"] == "urn:li:organization:2414183"
+    assert li.state.posts[result.remote_id]["text"] == "From the page"
+
+
+def test_company_page_connect_without_a_page_says_why(li, session):
+    li.state.organizations = []
+    user, token = make_user(session)
+    url = service.begin_connect(
+        "linkedin",
+        user_id=user.id,
+        session=session,
+        session_token=token,
+        extra={"account_type": "page"},
+    )
+    resp = callback_client(token).get(authorize(url))
+    assert "not+an+administrator" in resp.headers["location"]
+    assert service.list_accounts(user.id, session=session) == []
 
 
 def test_publish_escapes_little_text_and_reads_the_urn_header(li, session):

@@ -300,8 +300,25 @@ class Connector(abc.ABC):
         """New tokens. Raises ReconnectRequired when the grant is gone."""
         raise ReconnectRequired(f"{self.label} tokens cannot be refreshed; reconnect")
 
-    def revoke(self, account: AccountRef) -> None:  # noqa: B027 (optional hook)
-        """Revoke at the platform where it offers that; default: nothing to do."""
+    def revoke(self, account: AccountRef) -> bool:
+        """Revoke at the platform where it offers that; True when it confirmed.
+
+        Default: the platform has no revocation for this account (False)."""
+        return False
+
+    # ---- logins shared by several accounts (one Facebook login → Pages + Instagram)
+    # Connectors with the same family share one platform login per person (`user_id` in
+    # the account's meta); "" = every account holds its own grant.
+    login_family: ClassVar[str] = ""
+
+    def login_key(self, meta: dict[str, Any]) -> str:
+        """Which shared login an account came from ("" = not shared)."""
+        user_id = meta.get("user_id")
+        return f"{self.login_family}:{user_id}" if self.login_family and user_id else ""
+
+    def revoke_login(self, account: AccountRef) -> bool:
+        """Remove the whole shared login (the service calls it for its last account)."""
+        return False
 
     # ---- posts
     def validate(

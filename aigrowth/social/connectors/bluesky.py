@@ -260,9 +260,9 @@ class BlueskyConnector(Connector):
                 raise ReconnectRequired(exc.message, status=exc.status, code=exc.code) from exc
         return self._tokens(resp.json())
 
-    def revoke(self, account: AccountRef) -> None:
+    def revoke(self, account: AccountRef) -> bool:
         if not account.refresh_token:
-            return
+            return False
         with self.client(account.instance_url) as http:
             self._call(
                 http,
@@ -271,6 +271,7 @@ class BlueskyConnector(Connector):
                 token=account.refresh_token,
                 what="Bluesky sign-out",
             )
+        return True
 
     # ------------------------------------------------------------------ posts
     def _resolver(self, http: httpx.Client) -> Any:

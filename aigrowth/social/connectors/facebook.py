@@ -55,6 +55,7 @@ class FacebookConnector(Connector):
     uses_pkce = False
     required_settings = ("meta_app_id", "meta_app_secret")
     register_url = "https://developers.facebook.com/apps/"
+    login_family = "meta"
     max_media = 10
 
     @property
@@ -106,19 +107,19 @@ class FacebookConnector(Connector):
             )
         return accounts
 
-    def revoke(self, account: AccountRef) -> None:
-        """Nothing to revoke for one account: Meta grants the app once per person, and
-        that grant also serves their other Pages and Instagram accounts. Disconnecting
-        deletes our copy of the token; `revoke_login` removes the whole grant."""
+    # No per-account revocation: Meta grants the app once per person, and that grant
+    # also serves their other Pages and Instagram accounts. The service calls
+    # `revoke_login` when the last account from that login is disconnected.
 
-    def revoke_login(self, account: AccountRef) -> None:
+    def revoke_login(self, account: AccountRef) -> bool:
         """Remove the app from the person's Facebook account (every Page and Instagram
         account connected through that login stops working)."""
         user_id = account.meta.get("user_id")
         if not user_id:
-            return
+            return False
         with self.client(self.api) as http:
             revoke_facebook_login(http, self.settings, user_id=str(user_id), label=self.label)
+        return True
 
     # ------------------------------------------------------------------ publish
     def _call(self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any) -> dict:

@@ -57,6 +57,7 @@ class InstagramConnector(Connector):
     uses_pkce = False
     required_settings = ("meta_app_id", "meta_app_secret")
     register_url = "https://developers.facebook.com/apps/"
+    login_family = "meta"
     max_media = 1
     # Container processing: poll every `poll_interval` s for at most `poll_timeout` s.
     poll_interval = 2.0
@@ -115,19 +116,19 @@ class InstagramConnector(Connector):
             )
         return accounts
 
-    def revoke(self, account: AccountRef) -> None:
-        """Nothing to revoke for one account: Meta grants the app once per person, and
-        that grant also serves their other Pages and Instagram accounts. Disconnecting
-        deletes our copy of the token; `revoke_login` removes the whole grant."""
+    # No per-account revocation: Meta grants the app once per person, and that grant
+    # also serves their other Pages and Instagram accounts. The service calls
+    # `revoke_login` when the last account from that login is disconnected.
 
-    def revoke_login(self, account: AccountRef) -> None:
+    def revoke_login(self, account: AccountRef) -> bool:
         """Remove the app from the person's Facebook account (every Page and Instagram
         account connected through that login stops working)."""
         user_id = account.meta.get("user_id")
         if not user_id:
-            return
+            return False
         with self.client(self.api) as http:
             revoke_facebook_login(http, self.settings, user_id=str(user_id), label=self.label)
+        return True
 
     def validate(
         self,

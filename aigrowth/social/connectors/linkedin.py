@@ -2,10 +2,11 @@
 
 Connect (authlib, authorization code; LinkedIn offers PKCE to native apps only, so web
 apps rely on `state`): scopes ``openid profile w_member_social`` plus
-``LINKEDIN_EXTRA_SCOPES``; asking for Pages (``extra["account_type"] == "page"``) adds
-the organization scopes. ``/v2/userinfo`` gives the member (``sub``); with organization
-scopes, ``/rest/organizationAcls`` lists the Pages the member administers, each
-connected as its own account sharing the member's token. Tokens last 60 days; refresh
+``LINKEDIN_EXTRA_SCOPES``; asking for Pages (``extra["account_type"] == "page"``, the
+Accounts page's "Connect a company page") adds the organization scopes and connects
+only the Pages. ``/v2/userinfo`` gives the member (``sub``); with organization scopes,
+``/rest/organizationAcls`` lists the Pages the member administers, each connected as
+its own account sharing the member's token. Tokens last 60 days; refresh
 tokens exist only for approved partners (used when present).
 
 Publish: ``POST /rest/posts`` with ``LinkedIn-Version`` (settings) and
@@ -185,6 +186,7 @@ class LinkedInConnector(Connector):
         return url
 
     def complete_connect(self, req: ConnectRequest, *, code: str = "") -> list[ConnectedAccount]:
+        pages_only = req.extra.get("account_type") == "page"
         with self._oauth(req.redirect_uri) as client:
             try:
                 token = client.fetch_token(
@@ -199,7 +201,7 @@ class LinkedInConnector(Connector):
         with self.client(self.api) as http:
             me = self._get(http, "/v2/userinfo", tokens.access_token, what="LinkedIn profile")
             accounts: list[ConnectedAccount] = []
-            if not granted or "w_member_social" in granted:
+            if not pages_only and (not granted or "w_member_social" in granted):
                 accounts.append(
                     ConnectedAccount(
                         account_id=str(me["sub"]),
@@ -210,8 +212,16 @@ class LinkedInConnector(Connector):
                         meta={"author_urn": f"urn:li:person:{me['sub']}"},
                     )
                 )
-            if granted & {"rw_organization_admin", "r_organization_admin"}:
+            can_list_pages = bool(granted & {"rw_organization_admin", "r_organization_admin"})
+            if can_list_pages or (pages_only and not granted):
                 accounts.extend(self._pages(http, tokens, str(me["sub"])))
+        if pages_only and not accounts:
+            raise PermanentError(
+                "no company page to connect: you are not an administrator of any page."
+                if can_list_pages
+                else "company pages were not granted (the LinkedIn app needs the "
+                "Community Management API product)."
+            )
         if len(accounts) > 1:
             # One token serves the profile and the Pages: revoking it for one would
             # disconnect the others.
@@ -273,10 +283,10 @@ class LinkedInConnector(Connector):
                 raise oauth_error(exc, what="LinkedIn token refresh") from exc
         return self._token_set(token, previous_refresh=account.refresh_token)
 
-    def revoke(self, account: AccountRef) -> None:
+    def revoke(self, account: AccountRef) -> bool:
         """Revoke the token, unless the profile and Pages share it (see connect)."""
         if account.meta.get("shared_token"):
-            return
+            return False
         s = self.settings
         with self.client(self.auth_base) as http:
             send(
@@ -290,6 +300,7 @@ class LinkedInConnector(Connector):
                     "token": account.access_token,
                 },
             )
+        return True
 
     # ------------------------------------------------------------------ posts
     @staticmethod

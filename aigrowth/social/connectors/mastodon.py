@@ -144,7 +144,7 @@ class MastodonConnector(Connector):
             )
         ]
 
-    def revoke(self, account: AccountRef) -> None:
+    def revoke(self, account: AccountRef) -> bool:
         with self.client(account.instance_url) as http:
             send(
                 http,
@@ -157,6 +157,7 @@ class MastodonConnector(Connector):
                 },
                 what="Mastodon revoke",
             )
+        return True
 
     # ------------------------------------------------------------------ posts
     def _headers(self, ctx: PublishContext) -> dict[str, str]:

@@ -115,7 +115,7 @@ class XConnector(Connector):
                 raise oauth_error(exc, what="X token refresh") from exc
         return token_set_from_oauth(token)
 
-    def revoke(self, account: AccountRef) -> None:
+    def revoke(self, account: AccountRef) -> bool:
         with self._oauth() as client:
             for token, hint in (
                 (account.refresh_token, "refresh_token"),
@@ -127,6 +127,7 @@ class XConnector(Connector):
                     )
                     if resp.status_code >= 400:
                         raise PermanentError(f"X revocation failed ({resp.status_code})")
+        return True
 
     # ------------------------------------------------------------------ posts
     @staticmethod
