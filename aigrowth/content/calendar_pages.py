@@ -7,7 +7,17 @@ import reflex as rx
 
 from aigrowth.content.state import TAKE_DROP_JS, CalDay, CalendarState, CalPost, CalSlot
 from aigrowth.ui import theme
-from aigrowth.ui.components import empty_state, page_header
+from aigrowth.ui.components import (
+    action_button,
+    confirm_dialog,
+    empty_state,
+    line_clamp,
+    loading_block,
+    page_header,
+    platform_name,
+    section_card,
+    toolbar,
+)
 from aigrowth.ui.layout import app_shell
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -42,7 +52,7 @@ def _post_chip(post: CalPost, *, detailed: bool = False) -> rx.Component:
             ),
             rx.text(post.time, size="1", weight="bold"),
             rx.text(
-                rx.match(post.platform, *theme.PLATFORM_LABELS.items(), post.platform),
+                platform_name(post.platform),
                 size="1",
             ),
             rx.spacer(),
@@ -61,12 +71,7 @@ def _post_chip(post: CalPost, *, detailed: bool = False) -> rx.Component:
                 post.snippet,
                 size="1",
                 color_scheme="gray",
-                style={
-                    "display": "-webkit-box",
-                    "-webkit-line-clamp": "3",
-                    "-webkit-box-orient": "vertical",
-                    "overflow": "hidden",
-                },
+                style=line_clamp(3),
             ),
         ),
         on_click=rx.redirect("/content/" + post.id),
@@ -92,7 +97,7 @@ def _slot_chip(slot: CalSlot) -> rx.Component:
     return rx.flex(
         rx.icon("plus", size=11),
         rx.text(slot.time, size="1"),
-        rx.text(rx.match(slot.platform, *theme.PLATFORM_LABELS.items(), slot.platform), size="1"),
+        rx.text(platform_name(slot.platform), size="1"),
         rx.text("open", size="1"),
         spacing="1",
         align="center",
@@ -119,7 +124,7 @@ def _day_cell(day: CalDay) -> rx.Component:
             rx.cond(day.is_today, rx.badge("today", size="1", variant="soft")),
             spacing="1",
             align="center",
-            margin_bottom="1",
+            margin_bottom=theme.space(1),
         ),
         rx.vstack(
             rx.foreach(
@@ -155,7 +160,7 @@ def _grid() -> rx.Component:
             ],
             columns="7",
             width="100%",
-            margin_bottom="1",
+            margin_bottom=theme.space(1),
         ),
         rx.grid(
             rx.foreach(CalendarState.days, _day_cell),
@@ -197,7 +202,7 @@ def _list_view() -> rx.Component:
     )
 
 
-def _coverage_table(title: str, rows: rx.Var, platform: bool = False) -> rx.Component:
+def _coverage_table(title: str, rows: rx.Var) -> rx.Component:
     return rx.vstack(
         rx.text(title, weight="bold", size="2"),
         rx.cond(
@@ -258,37 +263,24 @@ def _coverage_table(title: str, rows: rx.Var, platform: bool = False) -> rx.Comp
 
 
 def _coverage_panel() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.flex(
-                rx.icon("pie-chart", size=16),
-                rx.text("Planned mix vs strategy", weight="bold", size="3"),
-                spacing="2",
-                align="center",
-            ),
-            rx.text(
-                CalendarState.posts_total,
-                " posts in this view · bar = planned share, tick = target",
-                size="1",
-                color_scheme="gray",
-            ),
-            rx.grid(
-                _coverage_table("Pillars", CalendarState.coverage_pillars),
-                _coverage_table("Platforms", CalendarState.coverage_platforms, platform=True),
-                columns=rx.breakpoints(initial="1", md="2"),
-                spacing="5",
-                width="100%",
-            ),
-            spacing="3",
+    return section_card(
+        "Planned mix vs strategy",
+        rx.grid(
+            _coverage_table("Pillars", CalendarState.coverage_pillars),
+            _coverage_table("Platforms", CalendarState.coverage_platforms),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="5",
             width="100%",
         ),
-        width="100%",
+        icon="chart-pie",
+        subtitle=CalendarState.posts_total.to(str)
+        + " posts in this view · bar = planned share, tick = target",
         id="coverage-panel",
     )
 
 
 def _toolbar() -> rx.Component:
-    return rx.flex(
+    return toolbar(
         rx.flex(
             rx.icon_button(
                 rx.icon("chevron-left"),
@@ -309,55 +301,23 @@ def _toolbar() -> rx.Component:
             wrap="wrap",
         ),
         rx.spacer(),
-        rx.flex(
+        toolbar(
             rx.segmented_control.root(
                 rx.segmented_control.item("Month", value="month"),
                 rx.segmented_control.item("Week", value="week"),
                 value=CalendarState.mode,
                 on_change=CalendarState.set_mode,
             ),
-            rx.button(
-                rx.icon("wand-sparkles", size=14),
-                "Fill the gaps (",
-                CalendarState.slots_total,
-                ")",
+            action_button(
+                "wand-sparkles",
+                "Fill the gaps (" + CalendarState.slots_total.to(str) + ")",
                 on_click=CalendarState.set_confirm_fill_open(True),
                 disabled=CalendarState.slots_total == 0,
                 loading=CalendarState.filling,
             ),
             spacing="2",
-            align="center",
-            wrap="wrap",
+            width="auto",
         ),
-        spacing="3",
-        wrap="wrap",
-        align="center",
-        width="100%",
-    )
-
-
-def _fill_dialog() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Write drafts for the open slots?"),
-            rx.alert_dialog.description(
-                rx.text(
-                    "We write ",
-                    CalendarState.slots_total,
-                    " drafts for the empty slots in this period, following your strategy's "
-                    "pillars. They stay drafts until you approve them.",
-                )
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(rx.button("Write drafts", on_click=CalendarState.fill_gaps)),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-        ),
-        open=CalendarState.confirm_fill_open,
-        on_open_change=CalendarState.set_confirm_fill_open,
     )
 
 
@@ -409,21 +369,23 @@ def calendar_page() -> rx.Component:
             page_header(
                 "Calendar",
                 "Your posts in your time zone, against your strategy's cadence",
-                rx.link(
-                    rx.button(rx.icon("list", size=14), "Library", variant="soft"), href="/content"
-                ),
+                rx.link(action_button("list", "Library", variant="soft"), href="/content"),
             ),
             rx.cond(
                 CalendarState.has_business,
-                rx.vstack(
-                    _toolbar(),
-                    _legend(),
-                    rx.text("Times shown in ", CalendarState.tz, size="1", color_scheme="gray"),
-                    _grid(),
-                    _list_view(),
-                    _coverage_panel(),
-                    spacing="4",
-                    width="100%",
+                rx.cond(
+                    CalendarState.loaded,
+                    rx.vstack(
+                        _toolbar(),
+                        _legend(),
+                        rx.text("Times shown in ", CalendarState.tz, size="1", color_scheme="gray"),
+                        _grid(),
+                        _list_view(),
+                        _coverage_panel(),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    loading_block("Loading your calendar…"),
                 ),
                 empty_state(
                     "building-2",
@@ -433,7 +395,20 @@ def calendar_page() -> rx.Component:
                     rx.link(rx.button("Set up my business"), href="/onboarding"),
                 ),
             ),
-            _fill_dialog(),
+            confirm_dialog(
+                "Write drafts for the open slots?",
+                (
+                    "We write ",
+                    CalendarState.slots_total,
+                    " drafts for the empty slots in this period, following your strategy's "
+                    "pillars. They stay drafts until you approve them.",
+                ),
+                confirm_label="Write drafts",
+                color_scheme=theme.ACCENT,
+                on_confirm=CalendarState.fill_gaps,
+                open=CalendarState.confirm_fill_open,
+                on_open_change=CalendarState.set_confirm_fill_open,
+            ),
             _drop_trigger(),
             width="100%",
         )

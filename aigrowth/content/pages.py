@@ -6,104 +6,84 @@ import reflex as rx
 
 from aigrowth.content.state import ALL, PLATFORM_CHOICES, STATUS_CHOICES, EditorState, LibraryState
 from aigrowth.ui import theme
-from aigrowth.ui.components import empty_state, page_header, platform_badge, status_badge
+from aigrowth.ui.components import (
+    action_button,
+    confirm_dialog,
+    empty_state,
+    labelled,
+    line_clamp,
+    loading_block,
+    page_header,
+    pager,
+    platform_badge,
+    platform_name,
+    section_card,
+    select_menu,
+    status_badge,
+    toolbar,
+)
 from aigrowth.ui.layout import app_shell
 
 STATUS_LABELS = {s: s.replace("_", " ").capitalize() for s in STATUS_CHOICES}
+FILTER_WIDTH = ["100%", "auto"]  # full width on phones, natural width from tablets up
 
 
-def _select(value, on_change, items: list[tuple[str, str]], label: str, width="150px", **kw):
-    return rx.select.root(
-        rx.select.trigger(placeholder=label, aria_label=label, width="100%"),
-        rx.select.content(*[rx.select.item(text, value=val) for val, text in items]),
-        value=value,
-        on_change=on_change,
-        size="2",
-        **kw,
+def _filter_field(label: str, name: str, control) -> rx.Component:
+    """A labelled library filter bound to LibraryState.<name> via set_filter."""
+    return labelled(
+        label,
+        control(getattr(LibraryState, name), lambda v: LibraryState.set_filter(name, v), label),
+        width=FILTER_WIDTH,
     )
 
 
-def _field(label: str, control: rx.Component, width=None) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", color_scheme="gray", weight="medium"),
-        control,
-        spacing="1",
-        width=width or ["100%", "auto"],
-    )
-
-
-# ============================================================================ library
 def _filters() -> rx.Component:
-    return rx.flex(
-        _field(
-            "Search",
-            rx.input(
-                rx.input.slot(rx.icon("search", size=14)),
-                placeholder="Words in the post…",
-                value=LibraryState.f_search,
-                on_change=LibraryState.set_f_search,
-                debounce_timeout=350,
-                id="library-search",
-                width=["100%", "220px"],
-            ),
-        ),
-        _field(
+    def choose(options, every: str):
+        return lambda value, change, label: select_menu(
+            value, change, options, label=label, all_option=(ALL, every)
+        )
+
+    def day(value, change, label):
+        return rx.input(type="date", value=value, on_change=change, aria_label=label)
+
+    def search(value, change, label):
+        return rx.input(
+            rx.input.slot(rx.icon("search", size=14)),
+            placeholder="Words in the post…",
+            value=value,
+            on_change=change,
+            debounce_timeout=350,
+            aria_label=label,
+            id="library-search",
+            width=["100%", "220px"],
+        )
+
+    return toolbar(
+        _filter_field("Search", "f_search", search),
+        _filter_field(
             "Status",
-            rx.select.root(
-                rx.select.trigger(aria_label="Status", width="100%"),
-                rx.select.content(
-                    rx.select.item("All statuses", value=ALL),
-                    *[rx.select.item(STATUS_LABELS[s], value=s) for s in STATUS_CHOICES],
-                ),
-                value=LibraryState.f_status,
-                on_change=LibraryState.set_f_status,
-            ),
+            "f_status",
+            choose([(s, STATUS_LABELS[s]) for s in STATUS_CHOICES], "All statuses"),
         ),
-        _field(
+        _filter_field(
             "Platform",
-            rx.select.root(
-                rx.select.trigger(aria_label="Platform", width="100%"),
-                rx.select.content(
-                    rx.select.item("All platforms", value=ALL),
-                    *[rx.select.item(theme.PLATFORM_LABELS[p], value=p) for p in PLATFORM_CHOICES],
-                ),
-                value=LibraryState.f_platform,
-                on_change=LibraryState.set_f_platform,
-            ),
+            "f_platform",
+            choose([(p, theme.PLATFORM_LABELS[p]) for p in PLATFORM_CHOICES], "All platforms"),
         ),
-        _field(
-            "Pillar",
-            rx.select.root(
-                rx.select.trigger(aria_label="Pillar", width="100%"),
-                rx.select.content(
-                    rx.select.item("All pillars", value=ALL),
-                    rx.foreach(LibraryState.pillar_options, lambda p: rx.select.item(p, value=p)),
-                ),
-                value=LibraryState.f_pillar,
-                on_change=LibraryState.set_f_pillar,
-            ),
-        ),
-        _field(
-            "From",
-            rx.input(type="date", value=LibraryState.f_from, on_change=LibraryState.set_f_from),
-        ),
-        _field(
-            "To", rx.input(type="date", value=LibraryState.f_to, on_change=LibraryState.set_f_to)
-        ),
+        _filter_field("Pillar", "f_pillar", choose(LibraryState.pillar_options, "All pillars")),
+        _filter_field("From", "f_from", day),
+        _filter_field("To", "f_to", day),
         rx.cond(
             LibraryState.filtered,
-            rx.button(
-                rx.icon("x", size=14),
+            action_button(
+                "x",
                 "Clear",
                 variant="ghost",
                 on_click=LibraryState.clear_filters,
                 align_self="end",
             ),
         ),
-        spacing="3",
-        wrap="wrap",
         align="end",
-        width="100%",
     )
 
 
@@ -111,67 +91,33 @@ def _bulk_bar() -> rx.Component:
     return rx.cond(
         LibraryState.selected_count > 0,
         rx.card(
-            rx.flex(
+            toolbar(
                 rx.text(LibraryState.selected_count, " selected", weight="bold", size="2"),
                 rx.spacer(),
-                rx.button(
-                    rx.icon("calendar-check", size=14),
-                    "Approve & schedule",
-                    on_click=LibraryState.bulk_schedule,
-                    size="2",
+                action_button(
+                    "calendar-check", "Approve & schedule", on_click=LibraryState.bulk_schedule
                 ),
-                rx.button(
-                    rx.icon("calendar-x", size=14),
+                action_button(
+                    "calendar-x",
                     "Unschedule",
                     on_click=LibraryState.bulk_unschedule,
                     variant="soft",
-                    size="2",
                 ),
-                rx.button(
-                    rx.icon("sparkles", size=14),
-                    "Regenerate",
-                    on_click=LibraryState.bulk_regenerate,
-                    variant="soft",
-                    size="2",
+                action_button(
+                    "sparkles", "Regenerate", on_click=LibraryState.bulk_regenerate, variant="soft"
                 ),
-                rx.button(
-                    rx.icon("trash-2", size=14),
+                action_button(
+                    "trash-2",
                     "Delete",
                     on_click=LibraryState.ask_delete,
                     color_scheme="red",
                     variant="soft",
-                    size="2",
                 ),
                 spacing="2",
-                wrap="wrap",
-                align="center",
             ),
             width="100%",
             background=rx.color(theme.ACCENT, 2),
         ),
-    )
-
-
-def _confirm_bulk_delete() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Delete the selected posts?"),
-            rx.alert_dialog.description(
-                "They are removed from your library and calendar, with their version history. "
-                "Posts already published stay on the platforms. This cannot be undone."
-            ),
-            rx.flex(
-                rx.alert_dialog.cancel(rx.button("Keep them", variant="soft", color_scheme="gray")),
-                rx.alert_dialog.action(
-                    rx.button("Delete", color_scheme="red", on_click=LibraryState.bulk_delete)
-                ),
-                spacing="3",
-                justify="end",
-                margin_top="4",
-            ),
-        ),
-        open=LibraryState.confirm_delete_open,
-        on_open_change=LibraryState.set_confirm_delete_open,
     )
 
 
@@ -182,11 +128,11 @@ def _row(row: rx.Var) -> rx.Component:
                 checked=LibraryState.selected.contains(row["id"]),
                 on_change=lambda _v: LibraryState.toggle(row["id"]),
                 aria_label="Select post",
-                margin_top="1",
+                margin_top=theme.space(1),
             ),
             rx.link(
                 rx.vstack(
-                    rx.flex(
+                    toolbar(
                         platform_badge(row["platform"]),
                         status_badge(row["status"]),
                         rx.cond(
@@ -200,20 +146,12 @@ def _row(row: rx.Var) -> rx.Component:
                         rx.spacer(),
                         rx.text(row["when"], size="1", color_scheme="gray"),
                         spacing="2",
-                        wrap="wrap",
-                        align="center",
-                        width="100%",
                     ),
                     rx.text(
                         rx.cond(row["preview"] != "", row["preview"], "(empty draft)"),
                         size="2",
                         color=rx.color(theme.GRAY, 12),
-                        style={
-                            "display": "-webkit-box",
-                            "-webkit-line-clamp": "2",
-                            "-webkit-box-orient": "vertical",
-                            "overflow": "hidden",
-                        },
+                        style=line_clamp(2),
                     ),
                     rx.cond(
                         row["error"] != "",
@@ -226,6 +164,7 @@ def _row(row: rx.Var) -> rx.Component:
                 underline="none",
                 color="inherit",
                 width="100%",
+                min_width="0",
                 class_name="library-row",
             ),
             spacing="3",
@@ -282,24 +221,15 @@ def _library_list() -> rx.Component:
             align="center",
         ),
         rx.foreach(LibraryState.rows, _row),
-        rx.flex(
-            rx.button(
-                rx.icon("chevron-left", size=14),
-                "Previous",
-                on_click=LibraryState.prev_page,
-                disabled=LibraryState.page <= 1,
-                variant="soft",
+        rx.cond(
+            LibraryState.pages > 1,
+            pager(
+                LibraryState.page_label,
+                on_prev=LibraryState.turn_page(-1),
+                on_next=LibraryState.turn_page(1),
+                has_prev=LibraryState.page > 1,
+                has_next=LibraryState.page < LibraryState.pages,
             ),
-            rx.button(
-                "Next",
-                rx.icon("chevron-right", size=14),
-                on_click=LibraryState.next_page,
-                disabled=LibraryState.page >= LibraryState.pages,
-                variant="soft",
-            ),
-            spacing="2",
-            justify="end",
-            width="100%",
         ),
         spacing="3",
         width="100%",
@@ -308,17 +238,15 @@ def _library_list() -> rx.Component:
 
 def _new_post() -> rx.Component:
     return rx.flex(
-        _select(
+        select_menu(
             LibraryState.new_platform,
             LibraryState.set_new_platform,
             [(p, theme.PLATFORM_LABELS[p]) for p in PLATFORM_CHOICES],
-            "Platform",
+            label="Platform of the new post",
+            placeholder="Platform",
         ),
-        rx.button(rx.icon("plus", size=16), "New post", on_click=LibraryState.new_post),
-        rx.link(
-            rx.button(rx.icon("calendar-days", size=16), "Calendar", variant="soft"),
-            href="/calendar",
-        ),
+        action_button("plus", "New post", on_click=LibraryState.new_post),
+        rx.link(action_button("calendar-days", "Calendar", variant="soft"), href="/calendar"),
         spacing="2",
         wrap="wrap",
     )
@@ -337,12 +265,21 @@ def content_page() -> rx.Component:
                 rx.cond(
                     LibraryState.loaded,
                     rx.cond(LibraryState.total > 0, _library_list(), _library_empty()),
-                    rx.center(rx.spinner(size="3"), padding="32px", width="100%"),
+                    loading_block("Loading your posts…"),
                 ),
                 spacing="4",
                 width="100%",
             ),
-            _confirm_bulk_delete(),
+            confirm_dialog(
+                "Delete the selected posts?",
+                "They are removed from your library and calendar, with their version history. "
+                "Posts already published stay on the platforms. This cannot be undone.",
+                confirm_label="Delete",
+                cancel_label="Keep them",
+                on_confirm=LibraryState.bulk_delete,
+                open=LibraryState.confirm_delete_open,
+                on_open_change=LibraryState.set_confirm_delete_open,
+            ),
             on_mount=LibraryState.load,
             width="100%",
         )
@@ -379,7 +316,7 @@ def _avatar() -> rx.Component:
         width="40px",
         height="40px",
         min_width="40px",
-        border_radius=rx.cond(EditorState.platform == "linkedin", "50%", "50%"),
+        border_radius="50%",
         background=rx.match(
             EditorState.platform,
             ("linkedin", "#0a66c2"),
@@ -429,6 +366,16 @@ def _preview_media() -> rx.Component:
     )
 
 
+def _small_link(label: str, **props) -> rx.Component:
+    return rx.link(
+        label,
+        on_click=EditorState.toggle_expanded,
+        color=rx.color(theme.GRAY, 11),
+        cursor="pointer",
+        **props,
+    )
+
+
 def _preview_text() -> rx.Component:
     return rx.box(
         rx.foreach(
@@ -442,24 +389,8 @@ def _preview_text() -> rx.Component:
         ),
         rx.cond(
             EditorState.folded,
-            rx.link(
-                "…see more",
-                on_click=EditorState.toggle_expanded,
-                color=rx.color(theme.GRAY, 11),
-                weight="medium",
-                cursor="pointer",
-                id="see-more",
-            ),
-            rx.cond(
-                EditorState.expanded,
-                rx.link(
-                    "see less",
-                    on_click=EditorState.toggle_expanded,
-                    color=rx.color(theme.GRAY, 11),
-                    size="1",
-                    cursor="pointer",
-                ),
-            ),
+            _small_link("…see more", weight="medium", id="see-more"),
+            rx.cond(EditorState.expanded, _small_link("see less", size="1")),
         ),
         font_size=rx.match(EditorState.platform, ("x", "15px"), ("linkedin", "14px"), "15px"),
         line_height="1.4",
@@ -480,16 +411,16 @@ def _actions(*items: tuple[str, str]) -> rx.Component:
 
 
 def _preview() -> rx.Component:
+    handle_shown = rx.Var.create(["x", "bluesky", "mastodon", "threads"]).contains(
+        EditorState.platform
+    )
     header = rx.flex(
         _avatar(),
         rx.vstack(
             rx.flex(
                 rx.text(EditorState.author_name, weight="bold", size="2"),
                 rx.cond(
-                    (EditorState.platform == "x")
-                    | (EditorState.platform == "bluesky")
-                    | (EditorState.platform == "mastodon")
-                    | (EditorState.platform == "threads"),
+                    handle_shown,
                     rx.text(EditorState.author_handle, size="2", color_scheme="gray"),
                 ),
                 spacing="1",
@@ -551,7 +482,7 @@ def _preview() -> rx.Component:
         ),
         color=rx.color(theme.GRAY, 10),
         width="100%",
-        padding_top="8px",
+        padding_top=theme.space(2),
         border_top=f"1px solid {rx.color(theme.GRAY, 4)}",
     )
     body = rx.cond(
@@ -559,30 +490,22 @@ def _preview() -> rx.Component:
         rx.vstack(header, _preview_media(), _preview_text(), footer, spacing="3", width="100%"),
         rx.vstack(header, _preview_text(), _preview_media(), footer, spacing="3", width="100%"),
     )
-    return rx.card(
-        rx.vstack(
-            rx.flex(
-                rx.text("Preview", weight="bold", size="2"),
-                platform_badge(EditorState.platform),
-                rx.spacer(),
-                rx.text("as it will look", size="1", color_scheme="gray"),
-                spacing="2",
-                align="center",
-                width="100%",
-            ),
-            rx.box(
-                body,
-                padding="12px",
-                border_radius="12px",
-                border=f"1px solid {rx.color(theme.GRAY, 5)}",
-                background=rx.color(theme.GRAY, 1),
-                width="100%",
-                id="post-preview",
-            ),
-            spacing="3",
+    return section_card(
+        "Preview",
+        rx.box(
+            body,
+            padding=theme.space(3),
+            border_radius="12px",
+            border=f"1px solid {rx.color(theme.GRAY, 5)}",
+            background=rx.color(theme.GRAY, 1),
             width="100%",
+            id="post-preview",
         ),
-        width="100%",
+        icon="eye",
+        actions=(
+            rx.text("as it will look on", size="1", color_scheme="gray"),
+            platform_badge(EditorState.platform),
+        ),
     )
 
 
@@ -662,11 +585,8 @@ def _hashtags() -> rx.Component:
 def _ai_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.trigger(
-            rx.button(
-                rx.icon("sparkles", size=14),
-                "Optimise with AI",
-                variant="soft",
-                disabled=~EditorState.editable,
+            action_button(
+                "sparkles", "Optimise with AI", variant="soft", disabled=~EditorState.editable
             )
         ),
         rx.dialog.content(
@@ -680,12 +600,26 @@ def _ai_dialog() -> rx.Component:
                 value=EditorState.ai_feedback,
                 on_change=EditorState.set_ai_feedback,
                 rows="4",
-                margin_y="3",
+                margin_y=theme.space(3),
                 width="100%",
+            ),
+            rx.cond(
+                EditorState.ai_busy,
+                rx.text(
+                    "Rewriting… this can take a few seconds.",
+                    size="1",
+                    color_scheme="gray",
+                    margin_bottom=theme.space(2),
+                ),
             ),
             rx.flex(
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
-                rx.button("Rewrite", on_click=EditorState.optimise, loading=EditorState.ai_busy),
+                action_button(
+                    "sparkles",
+                    "Rewrite",
+                    on_click=EditorState.optimise,
+                    loading=EditorState.ai_busy,
+                ),
                 spacing="3",
                 justify="end",
             ),
@@ -698,7 +632,7 @@ def _ai_dialog() -> rx.Component:
 def _editor_card() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.flex(
+            toolbar(
                 platform_badge(EditorState.platform),
                 status_badge(EditorState.status),
                 rx.text(EditorState.when_label, size="1", color_scheme="gray"),
@@ -708,9 +642,6 @@ def _editor_card() -> rx.Component:
                     rx.badge("Unsaved changes", color_scheme="amber", variant="soft"),
                 ),
                 spacing="2",
-                wrap="wrap",
-                align="center",
-                width="100%",
             ),
             rx.cond(
                 ~EditorState.editable,
@@ -770,9 +701,9 @@ def _editor_card() -> rx.Component:
                 width="100%",
             ),
             _hashtags(),
-            rx.flex(
-                rx.button(
-                    rx.icon("save", size=14),
+            toolbar(
+                action_button(
+                    "save",
                     "Save",
                     on_click=EditorState.save,
                     disabled=~EditorState.dirty,
@@ -784,18 +715,15 @@ def _editor_card() -> rx.Component:
                 ),
                 _ai_dialog(),
                 rx.spacer(),
-                rx.select.root(
-                    rx.select.trigger(placeholder="Pillar", aria_label="Pillar"),
-                    rx.select.content(
-                        rx.foreach(EditorState.pillar_options, lambda p: rx.select.item(p, value=p))
-                    ),
-                    value=EditorState.pillar,
-                    on_change=EditorState.set_pillar,
+                select_menu(
+                    EditorState.pillar,
+                    EditorState.set_pillar,
+                    EditorState.pillar_options,
+                    label="Pillar",
+                    width="auto",
                     disabled=~EditorState.editable,
                 ),
                 spacing="2",
-                wrap="wrap",
-                width="100%",
             ),
             spacing="3",
             width="100%",
@@ -821,7 +749,7 @@ def _account_dialog() -> rx.Component:
                 ),
                 value=EditorState.chosen_account,
                 on_change=EditorState.set_chosen_account,
-                margin_y="4",
+                margin_y=theme.space(4),
             ),
             rx.flex(
                 rx.dialog.close(rx.button("Cancel", variant="soft", color_scheme="gray")),
@@ -836,96 +764,90 @@ def _account_dialog() -> rx.Component:
 
 
 def _schedule_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text("When", weight="bold", size="3"),
-            rx.flex(
-                _field(
-                    "Date",
-                    rx.input(
-                        type="date",
-                        value=EditorState.sched_date,
-                        on_change=EditorState.set_sched_date,
-                        id="schedule-date",
-                    ),
+    return section_card(
+        "When",
+        toolbar(
+            labelled(
+                "Date",
+                rx.input(
+                    type="date",
+                    value=EditorState.sched_date,
+                    on_change=EditorState.set_sched_date,
+                    id="schedule-date",
                 ),
-                _field(
-                    "Time",
-                    rx.input(
-                        type="time",
-                        value=EditorState.sched_time,
-                        on_change=EditorState.set_sched_time,
-                        id="schedule-time",
-                    ),
-                ),
-                rx.text("Your time zone: ", EditorState.tz, size="1", color_scheme="gray"),
-                spacing="3",
-                wrap="wrap",
-                align="end",
+                width=FILTER_WIDTH,
             ),
-            rx.cond(
-                EditorState.connect_hint != "",
-                rx.callout(
-                    rx.text(
-                        EditorState.connect_hint,
-                        " ",
-                        rx.link("Connect an account →", href="/accounts", weight="bold"),
-                    ),
-                    icon="plug",
-                    color_scheme="amber",
-                    size="1",
-                    width="100%",
+            labelled(
+                "Time",
+                rx.input(
+                    type="time",
+                    value=EditorState.sched_time,
+                    on_change=EditorState.set_sched_time,
+                    id="schedule-time",
                 ),
+                width=FILTER_WIDTH,
             ),
-            rx.flex(
-                rx.button(
-                    rx.icon("calendar-check", size=14),
-                    rx.cond(EditorState.status == "scheduled", "Reschedule", "Schedule"),
-                    on_click=EditorState.schedule,
-                    disabled=~EditorState.editable,
-                    id="schedule-post",
+            rx.text("Your time zone: ", EditorState.tz, size="1", color_scheme="gray"),
+            align="end",
+        ),
+        rx.cond(
+            EditorState.connect_hint != "",
+            rx.callout(
+                rx.text(
+                    EditorState.connect_hint,
+                    " ",
+                    rx.link("Connect an account →", href="/accounts", weight="bold"),
                 ),
-                rx.cond(
-                    (EditorState.status == "scheduled") | (EditorState.status == "failed"),
-                    rx.button(
-                        "Unschedule",
-                        variant="soft",
-                        on_click=EditorState.unschedule,
-                        id="unschedule-post",
-                    ),
-                ),
-                rx.button(
-                    rx.icon("send", size=14),
-                    "Publish now",
-                    variant="soft",
-                    color_scheme="green",
-                    on_click=EditorState.set_confirm_publish_open(True),
-                    disabled=~EditorState.editable,
-                ),
-                rx.spacer(),
-                rx.button(
-                    rx.icon("trash-2", size=14),
-                    "Delete",
-                    variant="ghost",
-                    color_scheme="red",
-                    on_click=EditorState.set_confirm_delete_open(True),
-                ),
-                spacing="2",
-                wrap="wrap",
+                icon="plug",
+                color_scheme="amber",
+                size="1",
                 width="100%",
             ),
+        ),
+        toolbar(
+            action_button(
+                "calendar-check",
+                rx.cond(EditorState.status == "scheduled", "Reschedule", "Schedule"),
+                on_click=EditorState.schedule,
+                disabled=~EditorState.editable,
+                id="schedule-post",
+            ),
             rx.cond(
-                EditorState.blocking_count > 0,
-                rx.text(
-                    "Fix the problems listed with the preview before scheduling.",
-                    size="1",
-                    color_scheme="red",
+                (EditorState.status == "scheduled") | (EditorState.status == "failed"),
+                rx.button(
+                    "Unschedule",
+                    variant="soft",
+                    on_click=EditorState.unschedule,
+                    id="unschedule-post",
                 ),
             ),
-            spacing="3",
-            width="100%",
+            action_button(
+                "send",
+                "Publish now",
+                variant="soft",
+                color_scheme="green",
+                on_click=EditorState.set_confirm_publish_open(True),
+                disabled=~EditorState.editable,
+            ),
+            rx.spacer(),
+            action_button(
+                "trash-2",
+                "Delete",
+                variant="ghost",
+                color_scheme="red",
+                on_click=EditorState.set_confirm_delete_open(True),
+            ),
+            spacing="2",
         ),
-        width="100%",
+        rx.cond(
+            EditorState.blocking_count > 0,
+            rx.text(
+                "Fix the problems listed with the preview before scheduling.",
+                size="1",
+                color_scheme="red",
+            ),
+        ),
+        icon="calendar-clock",
     )
 
 
@@ -938,6 +860,7 @@ def _media_card() -> rx.Component:
                 alt=m["alt"],
                 width="72px",
                 height="72px",
+                min_width="72px",
                 object_fit="cover",
                 border_radius="8px",
             ),
@@ -948,6 +871,7 @@ def _media_card() -> rx.Component:
                     on_blur=lambda v: EditorState.save_alt(m["media_id"], v),
                     width="100%",
                     disabled=~EditorState.editable,
+                    aria_label="Alt text",
                 ),
                 rx.button(
                     "Detach",
@@ -965,233 +889,175 @@ def _media_card() -> rx.Component:
             align="start",
         ),
     )
-    return rx.card(
-        rx.vstack(
-            rx.text("Images", weight="bold", size="3"),
-            attached,
-            rx.cond(
-                EditorState.editable,
-                rx.upload.root(
-                    rx.vstack(
-                        rx.icon("image-plus", size=22),
-                        rx.text("Drop images here or click to upload", size="2"),
-                        rx.text(
-                            "JPEG, PNG, GIF or WebP, up to 8 MB", size="1", color_scheme="gray"
-                        ),
-                        align="center",
-                        spacing="1",
-                    ),
-                    id="media-upload",
-                    accept={
-                        "image/jpeg": [".jpg", ".jpeg"],
-                        "image/png": [".png"],
-                        "image/gif": [".gif"],
-                        "image/webp": [".webp"],
-                    },
-                    max_files=10,
-                    on_drop=EditorState.upload(rx.upload_files(upload_id="media-upload")),
-                    border=f"1px dashed {rx.color(theme.GRAY, 7)}",
-                    border_radius="10px",
-                    padding="16px",
-                    width="100%",
-                    cursor="pointer",
-                ),
-            ),
-            rx.cond(
-                EditorState.uploading,
-                rx.flex(rx.spinner(), rx.text("Uploading…", size="1"), spacing="2"),
-            ),
-            rx.cond(
-                EditorState.library_media.length() > 0,
+    return section_card(
+        "Images",
+        attached,
+        rx.cond(
+            EditorState.editable,
+            rx.upload.root(
                 rx.vstack(
-                    rx.text("Your media", size="1", color_scheme="gray"),
-                    rx.flex(
-                        rx.foreach(
-                            EditorState.library_media,
-                            lambda m: rx.tooltip(
-                                rx.image(
-                                    src=m["url"],
-                                    alt=m["alt"],
-                                    width="48px",
-                                    height="48px",
-                                    object_fit="cover",
-                                    border_radius="6px",
-                                    cursor="pointer",
-                                    on_click=EditorState.attach(m["id"]),
-                                ),
-                                content="Attach " + m["name"],
-                            ),
-                        ),
-                        spacing="2",
-                        wrap="wrap",
-                    ),
+                    rx.icon("image-plus", size=22),
+                    rx.text("Drop images here or click to upload", size="2"),
+                    rx.text("JPEG, PNG, GIF or WebP, up to 8 MB", size="1", color_scheme="gray"),
+                    align="center",
                     spacing="1",
-                    width="100%",
                 ),
+                id="media-upload",
+                accept={
+                    "image/jpeg": [".jpg", ".jpeg"],
+                    "image/png": [".png"],
+                    "image/gif": [".gif"],
+                    "image/webp": [".webp"],
+                },
+                max_files=10,
+                on_drop=EditorState.upload(rx.upload_files(upload_id="media-upload")),
+                border=f"1px dashed {rx.color(theme.GRAY, 7)}",
+                border_radius="10px",
+                padding=theme.space(4),
+                width="100%",
+                cursor="pointer",
             ),
-            spacing="3",
-            width="100%",
         ),
-        width="100%",
+        rx.cond(
+            EditorState.uploading,
+            rx.flex(rx.spinner(), rx.text("Uploading…", size="1"), spacing="2", role="status"),
+        ),
+        rx.cond(
+            EditorState.library_media.length() > 0,
+            rx.vstack(
+                rx.text("Your media: click one to attach it", size="1", color_scheme="gray"),
+                rx.flex(
+                    rx.foreach(
+                        EditorState.library_media,
+                        lambda m: rx.tooltip(
+                            rx.image(
+                                src=m["url"],
+                                alt=m["alt"],
+                                width="48px",
+                                height="48px",
+                                object_fit="cover",
+                                border_radius="6px",
+                                cursor="pointer",
+                                on_click=EditorState.attach(m["id"]),
+                            ),
+                            content="Attach " + m["name"],
+                        ),
+                    ),
+                    spacing="2",
+                    wrap="wrap",
+                ),
+                spacing="1",
+                width="100%",
+            ),
+        ),
+        icon="image",
     )
 
 
 def _variants_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text("Other platforms", weight="bold", size="3"),
-            rx.text(
-                "One idea, adapted per platform. Each version has its own text and status.",
-                size="1",
-                color_scheme="gray",
-            ),
-            rx.flex(
-                rx.foreach(
-                    EditorState.variants,
-                    lambda v: rx.link(
-                        rx.badge(
-                            rx.match(v["platform"], *theme.PLATFORM_LABELS.items(), v["platform"]),
-                            " · ",
-                            v["status"],
-                            variant=rx.cond(v["current"] == "1", "solid", "soft"),
-                            size="2",
-                        ),
-                        href="/content/" + v["id"],
+    return section_card(
+        "Other platforms",
+        rx.flex(
+            rx.foreach(
+                EditorState.variants,
+                lambda v: rx.link(
+                    rx.badge(
+                        platform_name(v["platform"]),
+                        " · ",
+                        v["status"],
+                        variant=rx.cond(v["current"] == "1", "solid", "soft"),
+                        size="2",
                     ),
+                    href="/content/" + v["id"],
                 ),
-                spacing="2",
-                wrap="wrap",
-            ),
-            rx.flex(
-                rx.select.root(
-                    rx.select.trigger(placeholder="Adapt to…", aria_label="Adapt to platform"),
-                    rx.select.content(
-                        rx.foreach(
-                            EditorState.other_platforms,
-                            lambda p: rx.select.item(
-                                rx.match(p, *theme.PLATFORM_LABELS.items(), p), value=p
-                            ),
-                        )
-                    ),
-                    value=EditorState.variant_platform,
-                    on_change=EditorState.set_variant_platform,
-                ),
-                rx.button("Create version", variant="soft", on_click=EditorState.make_variant),
-                spacing="2",
-                wrap="wrap",
             ),
             spacing="2",
-            width="100%",
+            wrap="wrap",
         ),
-        width="100%",
+        toolbar(
+            rx.select.root(
+                rx.select.trigger(placeholder="Adapt to…", aria_label="Adapt to platform"),
+                rx.select.content(
+                    rx.foreach(
+                        EditorState.other_platforms,
+                        lambda p: rx.select.item(platform_name(p), value=p),
+                    )
+                ),
+                value=EditorState.variant_platform,
+                on_change=EditorState.set_variant_platform,
+            ),
+            rx.button("Create version", variant="soft", on_click=EditorState.make_variant),
+            spacing="2",
+        ),
+        icon="layers",
+        subtitle="One idea, adapted per platform. Each version has its own text and status.",
     )
 
 
 def _versions_card() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.text("Version history", weight="bold", size="3"),
-            rx.cond(
-                EditorState.versions.length() == 0,
-                rx.text(
-                    "Earlier texts appear here after you save a change.",
-                    size="2",
-                    color_scheme="gray",
-                ),
-                rx.vstack(
-                    rx.foreach(
-                        EditorState.versions,
-                        lambda v: rx.flex(
-                            rx.vstack(
-                                rx.text(
-                                    v["when"], " · ", v["reason"], size="1", color_scheme="gray"
-                                ),
-                                rx.text(
-                                    v["text"],
-                                    size="2",
-                                    style={
-                                        "display": "-webkit-box",
-                                        "-webkit-line-clamp": "2",
-                                        "-webkit-box-orient": "vertical",
-                                        "overflow": "hidden",
-                                    },
-                                ),
-                                spacing="1",
-                                width="100%",
-                            ),
-                            rx.button(
-                                "Restore",
-                                size="1",
-                                variant="soft",
-                                on_click=EditorState.restore(v["id"]),
-                                disabled=~EditorState.editable,
-                            ),
-                            spacing="2",
-                            align="start",
-                            width="100%",
-                            padding_y="8px",
-                            border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
-                        ),
-                    ),
-                    spacing="0",
-                    width="100%",
-                    max_height="320px",
-                    overflow_y="auto",
-                ),
+    return section_card(
+        "Version history",
+        rx.cond(
+            EditorState.versions.length() == 0,
+            rx.text(
+                "Earlier texts appear here after you save a change.",
+                size="2",
+                color_scheme="gray",
             ),
-            spacing="2",
-            width="100%",
+            rx.vstack(
+                rx.foreach(
+                    EditorState.versions,
+                    lambda v: rx.flex(
+                        rx.vstack(
+                            rx.text(v["when"], " · ", v["reason"], size="1", color_scheme="gray"),
+                            rx.text(v["text"], size="2", style=line_clamp(2)),
+                            spacing="1",
+                            width="100%",
+                        ),
+                        rx.button(
+                            "Restore",
+                            size="1",
+                            variant="soft",
+                            on_click=EditorState.restore(v["id"]),
+                            disabled=~EditorState.editable,
+                        ),
+                        spacing="2",
+                        align="start",
+                        width="100%",
+                        padding_y=theme.space(2),
+                        border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
+                    ),
+                ),
+                spacing="0",
+                width="100%",
+                max_height="320px",
+                overflow_y="auto",
+            ),
         ),
-        width="100%",
+        icon="history",
     )
 
 
 def _editor_dialogs() -> rx.Component:
     return rx.fragment(
         _account_dialog(),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Delete this post?"),
-                rx.alert_dialog.description(
-                    "It is removed with its version history. A post already published stays "
-                    "on the platform. This cannot be undone."
-                ),
-                rx.flex(
-                    rx.alert_dialog.cancel(
-                        rx.button("Keep it", variant="soft", color_scheme="gray")
-                    ),
-                    rx.alert_dialog.action(
-                        rx.button("Delete", color_scheme="red", on_click=EditorState.delete)
-                    ),
-                    spacing="3",
-                    justify="end",
-                    margin_top="4",
-                ),
-            ),
+        confirm_dialog(
+            "Delete this post?",
+            "It is removed with its version history. A post already published stays "
+            "on the platform. This cannot be undone.",
+            confirm_label="Delete",
+            cancel_label="Keep it",
+            on_confirm=EditorState.delete,
             open=EditorState.confirm_delete_open,
             on_open_change=EditorState.set_confirm_delete_open,
         ),
-        rx.alert_dialog.root(
-            rx.alert_dialog.content(
-                rx.alert_dialog.title("Publish this post now?"),
-                rx.alert_dialog.description(
-                    "It goes out to the connected account right away. "
-                    "Unsaved changes are saved first."
-                ),
-                rx.flex(
-                    rx.alert_dialog.cancel(
-                        rx.button("Not yet", variant="soft", color_scheme="gray")
-                    ),
-                    rx.alert_dialog.action(
-                        rx.button(
-                            "Publish now", color_scheme="green", on_click=EditorState.publish_now
-                        )
-                    ),
-                    spacing="3",
-                    justify="end",
-                    margin_top="4",
-                ),
-            ),
+        confirm_dialog(
+            "Publish this post now?",
+            "It goes out to the connected account right away. Unsaved changes are saved first.",
+            confirm_label="Publish now",
+            cancel_label="Not yet",
+            color_scheme="green",
+            on_confirm=EditorState.publish_now,
             open=EditorState.confirm_publish_open,
             on_open_change=EditorState.set_confirm_publish_open,
         ),
@@ -1219,13 +1085,9 @@ def editor_page() -> rx.Component:
             page_header(
                 "Edit post",
                 "Live counter and preview use the platform's own rules",
+                rx.link(action_button("arrow-left", "Library", variant="soft"), href="/content"),
                 rx.link(
-                    rx.button(rx.icon("arrow-left", size=14), "Library", variant="soft"),
-                    href="/content",
-                ),
-                rx.link(
-                    rx.button(rx.icon("calendar-days", size=14), "Calendar", variant="soft"),
-                    href="/calendar",
+                    action_button("calendar-days", "Calendar", variant="soft"), href="/calendar"
                 ),
             ),
             rx.cond(
@@ -1239,7 +1101,7 @@ def editor_page() -> rx.Component:
                 rx.cond(
                     EditorState.content_id != "",
                     _editor_body(),
-                    rx.center(rx.spinner(size="3"), padding="32px", width="100%"),
+                    loading_block("Opening the post…"),
                 ),
             ),
             _editor_dialogs(),

@@ -270,33 +270,20 @@ def validate_post(
                 )
             )
 
-    tags = extract_hashtags(full)
-    if rules.max_hashtags is not None and len(tags) > rules.max_hashtags:
-        problems.append(
-            Problem(
-                "too_many_hashtags",
-                f"{rules.label} allows at most {rules.max_hashtags} hashtags; this post has "
-                f"{len(tags)}. Remove {len(tags) - rules.max_hashtags}.",
+    tags, links = extract_hashtags(full), extract_urls(full)
+    for code, noun, found, most in (
+        ("too_many_hashtags", "hashtags", len(tags), rules.max_hashtags),
+        ("too_many_mentions", "@mentions", len(extract_mentions(full)), rules.max_mentions),
+        ("too_many_links", "links", len(links), rules.max_links),
+    ):
+        if most is not None and found > most:
+            problems.append(
+                Problem(
+                    code,
+                    f"{rules.label} allows at most {most} {noun}; this post has {found}. "
+                    f"Remove {found - most}.",
+                )
             )
-        )
-    mentions = extract_mentions(full)
-    if rules.max_mentions is not None and len(mentions) > rules.max_mentions:
-        problems.append(
-            Problem(
-                "too_many_mentions",
-                f"{rules.label} allows at most {rules.max_mentions} @mentions; this post has "
-                f"{len(mentions)}.",
-            )
-        )
-    links = extract_urls(full)
-    if rules.max_links is not None and len(links) > rules.max_links:
-        problems.append(
-            Problem(
-                "too_many_links",
-                f"{rules.label} allows at most {rules.max_links} links; this post has "
-                f"{len(links)}.",
-            )
-        )
     if rules.image_required and media_count < 1:
         problems.append(
             Problem(

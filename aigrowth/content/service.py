@@ -113,24 +113,37 @@ def current_business_id(
     ).first()
 
 
-def get_owned(
-    content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session, lock: bool = False
-) -> Content:
+def _owned_row(
+    model: type[Content] | type[MediaAsset],
+    row_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    what: str,
+    lock: bool = False,
+) -> Content | MediaAsset:
+    """A row of a business-owned table, found only when its business is the user's."""
     try:
-        cid = _uuid(content_id)
+        rid = _uuid(row_id)
     except ValueError:
-        raise NotFound("That post was not found.") from None
+        raise NotFound(f"That {what} was not found.") from None
     stmt = (
-        select(Content)
-        .join(Business, Business.id == Content.business_id)
-        .where(Content.id == cid, Business.user_id == user_id)
+        select(model)
+        .join(Business, Business.id == model.business_id)
+        .where(model.id == rid, Business.user_id == user_id)
     )
     if lock:
         stmt = stmt.with_for_update()
-    content = session.exec(stmt).first()
-    if content is None:
-        raise NotFound("That post was not found. It may have been deleted.")
-    return content
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound(f"That {what} was not found. It may have been deleted.")
+    return row
+
+
+def get_owned(
+    content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session, lock: bool = False
+) -> Content:
+    return _owned_row(Content, content_id, user_id=user_id, session=session, what="post", lock=lock)
 
 
 def user_timezone(user_id: uuid.UUID, *, session: Session) -> str:
@@ -146,6 +159,30 @@ def _refuse_unless(content: Content, allowed: Iterable[str], action: str) -> Non
     if content.status not in allowed:
         why = STATUS_WORDS.get(content.status, f"is {content.status.replace('_', ' ')}")
         raise ContentError(f"You cannot {action} this post: it {why}.")
+
+
+def _known_platform(platform: str) -> str:
+    if platform not in PLATFORM_RULES:
+        raise ContentError(f"“{platform}” is not a platform we publish to.")
+    return platform
+
+
+def _refuse_invalid(content: Content, *, session: Session) -> None:
+    """A post that would fail on its platform is refused (and the change rolled back)."""
+    errors = blocking(post_problems(content, session=session))
+    if errors:
+        session.rollback()
+        raise InvalidPost(errors)
+
+
+def _commit(content: Content, *, session: Session) -> Content:
+    """Stamp and store a changed post; a scheduled post must stay publishable."""
+    content.updated_at = utcnow()
+    if content.status == S.SCHEDULED:
+        _refuse_invalid(content, session=session)
+    session.add(content)
+    session.commit()
+    return content
 
 
 # --------------------------------------------------------------------------- library
@@ -331,15 +368,7 @@ def save_text(
     _keep_version(content, reason, session=session)
     content.text = text
     content.hashtags = list(new_tags or [])
-    content.updated_at = utcnow()
-    if content.status == S.SCHEDULED:
-        errors = blocking(post_problems(content, session=session))
-        if errors:
-            session.rollback()
-            raise InvalidPost(errors)
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)
 
 
 def list_versions(
@@ -391,10 +420,7 @@ def set_pillar(
     content = get_owned(content_id, user_id=user_id, session=session)
     _refuse_unless(content, EDITABLE, "edit")
     content.pillar = pillar.strip()[:120]
-    content.updated_at = utcnow()
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)
 
 
 def delete_content(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> None:
@@ -417,8 +443,7 @@ def create_draft(
     planned_for: datetime | None = None,
 ) -> Content:
     business = owned_business(business_id, user_id=user_id, session=session)
-    if platform not in PLATFORM_RULES:
-        raise ContentError(f"“{platform}” is not a platform we publish to.")
+    _known_platform(platform)
     strategy_id = session.exec(
         select(Strategy.id).where(Strategy.business_id == business.id, Strategy.is_active == True)  # noqa: E712
     ).first()
@@ -442,8 +467,7 @@ def create_variant(
 ) -> Content:
     """Adapt the same idea to another platform: a new row in the same group, a draft."""
     source = get_owned(content_id, user_id=user_id, session=session)
-    if platform not in PLATFORM_RULES:
-        raise ContentError(f"“{platform}” is not a platform we publish to.")
+    _known_platform(platform)
     if source.group_id is None:
         source.group_id = uuid.uuid4()
         session.add(source)
@@ -572,18 +596,11 @@ def schedule(
         raise ContentError("That time is in the past. Pick a later time, or use “Publish now”.")
     account = _pick_account(content, user_id=user_id, session=session, account_id=account_id)
     content.social_account_id = account.id
-    errors = blocking(post_problems(content, session=session))
-    if errors:
-        session.rollback()
-        raise InvalidPost(errors)
     content.scheduled_for = when.astimezone(UTC)
     content.status = S.SCHEDULED
     content.last_error = None
     content.next_attempt_at = None
-    content.updated_at = utcnow()
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)  # refuses a post invalid for its platform
 
 
 def schedule_local(
@@ -636,10 +653,7 @@ def move_to_day(
     if when < (now or utcnow()) - timedelta(minutes=1):
         raise ContentError("That time is in the past. Pick a later day.")
     content.scheduled_for = when
-    content.updated_at = utcnow()
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)
 
 
 def unschedule(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> Content:
@@ -651,10 +665,7 @@ def unschedule(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Sess
     content.status = S.DRAFT
     content.scheduled_for = None
     content.next_attempt_at = None
-    content.updated_at = utcnow()
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)
 
 
 def publish_now(
@@ -706,11 +717,12 @@ class BulkResult:
         return text
 
 
-def _bulk(ids: Iterable[str], fn, *, session: Session) -> BulkResult:
+def _bulk(ids: Iterable[str], fn, *, session: Session, **kwargs) -> BulkResult:
+    """Run ``fn(id, session=..., **kwargs)`` per post; one refusal does not stop the rest."""
     result = BulkResult()
     for cid in ids:
         try:
-            fn(cid)
+            fn(cid, session=session, **kwargs)
             result.done += 1
         except ContentError as exc:
             session.rollback()
@@ -719,15 +731,11 @@ def _bulk(ids: Iterable[str], fn, *, session: Session) -> BulkResult:
 
 
 def bulk_delete(ids: Iterable[str], *, user_id: uuid.UUID, session: Session) -> BulkResult:
-    return _bulk(
-        ids, lambda cid: delete_content(cid, user_id=user_id, session=session), session=session
-    )
+    return _bulk(ids, delete_content, user_id=user_id, session=session)
 
 
 def bulk_unschedule(ids: Iterable[str], *, user_id: uuid.UUID, session: Session) -> BulkResult:
-    return _bulk(
-        ids, lambda cid: unschedule(cid, user_id=user_id, session=session), session=session
-    )
+    return _bulk(ids, unschedule, user_id=user_id, session=session)
 
 
 def bulk_approve_schedule(
@@ -742,7 +750,7 @@ def bulk_approve_schedule(
     tz = user_timezone(user_id, session=session)
     taken: Counter[tuple[date, str]] = Counter()
 
-    def one(cid: str) -> None:
+    def one(cid: str, *, session: Session) -> None:
         content = get_owned(cid, user_id=user_id, session=session)
         when = content.scheduled_for
         if when is None or when < now:
@@ -843,9 +851,9 @@ def bulk_regenerate(
 ) -> BulkResult:
     return _bulk(
         ids,
-        lambda cid: optimise_with_ai(
-            cid, feedback or "Write a fresh version of this post.", user_id=user_id, session=session
-        ),
+        optimise_with_ai,
+        feedback=feedback or "Write a fresh version of this post.",
+        user_id=user_id,
         session=session,
     )
 
@@ -955,30 +963,17 @@ def build_calendar(
                 "slots": slots_by_day.get(d, []),
             }
         )
-    pillars = [
-        {
-            "name": r.name,
-            "planned": str(r.planned),
-            "planned_pct": f"{round(r.planned_share * 100)}",
-            "target_pct": f"{round(r.target_share * 100)}",
-            "delta": _delta_words(r.delta, bool(targets.pillars)),
-            "tone": _delta_tone(r.delta, bool(targets.pillars)),
-        }
-        for r in planning.coverage(pillar_counts, targets.pillars)
-    ]
-    cadence_share = planning.cadence_shares(targets.cadence)
+    pillars = _coverage_rows(pillar_counts, targets.pillars)
     platforms = [
         {
-            "name": PLATFORM_RULES[r.name].label if r.name in PLATFORM_RULES else r.name,
-            "platform": r.name,
-            "planned": str(r.planned),
-            "planned_pct": f"{round(r.planned_share * 100)}",
-            "target_pct": f"{round(r.target_share * 100)}",
-            "delta": _delta_words(r.delta, bool(cadence_share)),
-            "tone": _delta_tone(r.delta, bool(cadence_share)),
+            **row,
+            "name": PLATFORM_RULES[row["name"]].label
+            if row["name"] in PLATFORM_RULES
+            else row["name"],
+            "platform": row["name"],
         }
-        for r in planning.coverage(platform_counts, cadence_share)
-        if r.name != "No pillar"
+        for row in _coverage_rows(platform_counts, planning.cadence_shares(targets.cadence))
+        if row["name"] != "No pillar"
     ]
     list_days = [d for d in out_days if d["posts"] or d["slots"]]
     return CalendarModel(
@@ -990,6 +985,22 @@ def build_calendar(
         posts_total=sum(len(v) for v in by_day.values()),
         list_days=list_days,
     )
+
+
+def _coverage_rows(counts: Counter[str], targets: dict[str, float]) -> list[dict[str, str]]:
+    """Planned vs target share per name, as the strings the coverage panel shows."""
+    has_target = bool(targets)
+    return [
+        {
+            "name": r.name,
+            "planned": str(r.planned),
+            "planned_pct": f"{round(r.planned_share * 100)}",
+            "target_pct": f"{round(r.target_share * 100)}",
+            "delta": _delta_words(r.delta, has_target),
+            "tone": _delta_tone(r.delta, has_target),
+        }
+        for r in planning.coverage(counts, targets)
+    ]
 
 
 def _delta_words(delta: float, has_target: bool) -> str:
@@ -1253,18 +1264,7 @@ def save_upload(
 
 
 def _owned_asset(media_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> MediaAsset:
-    try:
-        mid = _uuid(media_id)
-    except ValueError:
-        raise NotFound("That image was not found.") from None
-    asset = session.exec(
-        select(MediaAsset)
-        .join(Business, Business.id == MediaAsset.business_id)
-        .where(MediaAsset.id == mid, Business.user_id == user_id)
-    ).first()
-    if asset is None:
-        raise NotFound("That image was not found.")
-    return asset
+    return _owned_row(MediaAsset, media_id, user_id=user_id, session=session, what="image")
 
 
 def list_media(
@@ -1309,10 +1309,7 @@ def attach_media(
         }
     )
     content.media = media
-    content.updated_at = utcnow()
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)
 
 
 def detach_media(
@@ -1324,15 +1321,7 @@ def detach_media(
     if len(media) == len(content.media or []):
         raise NotFound("That image is not attached to this post.")
     content.media = media
-    content.updated_at = utcnow()
-    if content.status == S.SCHEDULED:
-        errors = blocking(post_problems(content, session=session))
-        if errors:
-            session.rollback()
-            raise InvalidPost(errors)
-    session.add(content)
-    session.commit()
-    return content
+    return _commit(content, session=session)
 
 
 def set_alt_text(

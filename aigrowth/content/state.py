@@ -8,10 +8,12 @@ visible page of rows and small view models.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import reflex as rx
+from sqlmodel import Session
 
 from aigrowth.accounts.state import session_user_id
 from aigrowth.businesses.state import BusinessState, current_business_id
@@ -25,6 +27,7 @@ PAGE_SIZE = 20
 ALL = "all"
 PLATFORM_CHOICES = list(rules.PLATFORM_RULES)
 STATUS_CHOICES = [s.value for s in ContentStatus]
+FILTERS = ("f_status", "f_platform", "f_pillar", "f_search", "f_from", "f_to")
 
 
 async def _context(state: rx.State) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -127,33 +130,12 @@ class LibraryState(rx.State):
         await self._reload()
 
     @rx.event
-    async def set_f_status(self, value: str):
-        self.f_status, self.page = value, 1
-        await self._reload()
-
-    @rx.event
-    async def set_f_platform(self, value: str):
-        self.f_platform, self.page = value, 1
-        await self._reload()
-
-    @rx.event
-    async def set_f_pillar(self, value: str):
-        self.f_pillar, self.page = value, 1
-        await self._reload()
-
-    @rx.event
-    async def set_f_search(self, value: str):
-        self.f_search, self.page = value[:200], 1
-        await self._reload()
-
-    @rx.event
-    async def set_f_from(self, value: str):
-        self.f_from, self.page = value, 1
-        await self._reload()
-
-    @rx.event
-    async def set_f_to(self, value: str):
-        self.f_to, self.page = value, 1
+    async def set_filter(self, name: str, value: str):
+        """One filter changed (search, selects, dates): back to the first page."""
+        if name not in FILTERS:
+            return
+        setattr(self, name, str(value)[:200])
+        self.page = 1
         await self._reload()
 
     @rx.event
@@ -164,15 +146,10 @@ class LibraryState(rx.State):
         await self._reload()
 
     @rx.event
-    async def next_page(self):
-        if self.page < self.pages:
-            self.page += 1
-            await self._reload()
-
-    @rx.event
-    async def prev_page(self):
-        if self.page > 1:
-            self.page -= 1
+    async def turn_page(self, step: int):
+        page = min(max(1, self.page + int(step)), self.pages)
+        if page != self.page:
+            self.page = page
             await self._reload()
 
     @rx.event
@@ -482,18 +459,30 @@ class EditorState(rx.State):
     def _save(self, uid: uuid.UUID, db) -> None:
         svc.save_text(self.content_id, self.text, self.hashtags, user_id=uid, session=db)
 
-    @rx.event
-    def save(self):
+    def _act(
+        self,
+        call: Callable[[uuid.UUID, Session], object],
+        success: str,
+        then: Callable[[], None] | None = None,
+    ):
+        """Run a service call on this post for the signed-in user.
+
+        A refusal becomes an error toast (nothing changed). Otherwise ``then`` updates the
+        view (default: re-read the post) and ``success`` confirms it."""
         uid = session_user_id(self)
         if uid is None or not self.content_id:
             return None
         try:
             with session_scope() as db:
-                self._save(uid, db)
+                call(uid, db)
         except svc.ContentError as exc:
             return rx.toast.error(str(exc))
-        self._load(self.content_id)
-        return rx.toast.success("Saved. The previous text is in the version history.")
+        (then or (lambda: self._load(self.content_id)))()
+        return rx.toast.success(success)
+
+    @rx.event
+    def save(self):
+        return self._act(self._save, "Saved. The previous text is in the version history.")
 
     @rx.event
     def discard(self):
@@ -504,29 +493,20 @@ class EditorState(rx.State):
 
     @rx.event
     def set_pillar(self, value: str):
-        uid = session_user_id(self)
-        if uid is None:
-            return None
-        try:
-            with session_scope() as db:
-                svc.set_pillar(self.content_id, value, user_id=uid, session=db)
-        except svc.ContentError as exc:
-            return rx.toast.error(str(exc))
-        self.pillar = value
-        return rx.toast.success(f"Pillar set to {value}.")
+        return self._act(
+            lambda uid, db: svc.set_pillar(self.content_id, value, user_id=uid, session=db),
+            f"Pillar set to {value}.",
+            then=lambda: setattr(self, "pillar", value),
+        )
 
     @rx.event
     def restore(self, version_id: str):
-        uid = session_user_id(self)
-        if uid is None:
-            return None
-        try:
-            with session_scope() as db:
-                svc.restore_version(self.content_id, version_id, user_id=uid, session=db)
-        except svc.ContentError as exc:
-            return rx.toast.error(str(exc))
-        self._load(self.content_id)
-        return rx.toast.success("Version restored. The text it replaced was kept too.")
+        return self._act(
+            lambda uid, db: svc.restore_version(
+                self.content_id, version_id, user_id=uid, session=db
+            ),
+            "Version restored. The text it replaced was kept too.",
+        )
 
     # -- AI ------------------------------------------------------------------------------
     @rx.event
@@ -640,16 +620,10 @@ class EditorState(rx.State):
 
     @rx.event
     def unschedule(self):
-        uid = session_user_id(self)
-        if uid is None:
-            return None
-        try:
-            with session_scope() as db:
-                svc.unschedule(self.content_id, user_id=uid, session=db)
-        except svc.ContentError as exc:
-            return rx.toast.error(str(exc))
-        self._load(self.content_id)
-        return rx.toast.success("Unscheduled. The post is a draft again.")
+        return self._act(
+            lambda uid, db: svc.unschedule(self.content_id, user_id=uid, session=db),
+            "Unscheduled. The post is a draft again.",
+        )
 
     @rx.event
     def set_confirm_delete_open(self, value: bool):
@@ -725,45 +699,35 @@ class EditorState(rx.State):
 
     @rx.event
     def attach(self, media_id: str):
-        uid = session_user_id(self)
-        if uid is None:
-            return None
-        try:
-            with session_scope() as db:
-                svc.attach_media(self.content_id, media_id, user_id=uid, session=db)
-        except svc.ContentError as exc:
-            return rx.toast.error(str(exc))
-        self._load(self.content_id)
-        return rx.toast.success("Image attached.")
+        return self._act(
+            lambda uid, db: svc.attach_media(self.content_id, media_id, user_id=uid, session=db),
+            "Image attached.",
+        )
 
     @rx.event
     def detach(self, media_id: str):
-        uid = session_user_id(self)
-        if uid is None:
-            return None
-        try:
-            with session_scope() as db:
-                svc.detach_media(self.content_id, media_id, user_id=uid, session=db)
-        except svc.ContentError as exc:
-            return rx.toast.error(str(exc))
-        self._load(self.content_id)
-        return rx.toast.success("Image detached (it stays in your media library).")
+        return self._act(
+            lambda uid, db: svc.detach_media(self.content_id, media_id, user_id=uid, session=db),
+            "Image detached (it stays in your media library).",
+        )
 
     @rx.event
     def save_alt(self, media_id: str, alt: str):
-        uid = session_user_id(self)
-        if uid is None:
-            return None
-        try:
-            with session_scope() as db:
-                svc.set_alt_text(media_id, alt, user_id=uid, session=db, content_id=self.content_id)
-        except svc.ContentError as exc:
-            return rx.toast.error(str(exc))
-        self.media = [
-            {**m, "alt": alt.strip()} if m["media_id"] == media_id else m for m in self.media
-        ]
-        self._recompute()
-        return rx.toast.success("Alt text saved.")
+        alt = alt.strip()
+        if any(m["media_id"] == media_id and m["alt"] == alt for m in self.media):
+            return None  # left the field without changing it: nothing to save
+
+        def show() -> None:
+            self.media = [{**m, "alt": alt} if m["media_id"] == media_id else m for m in self.media]
+            self._recompute()
+
+        return self._act(
+            lambda uid, db: svc.set_alt_text(
+                media_id, alt, user_id=uid, session=db, content_id=self.content_id
+            ),
+            "Alt text saved.",
+            then=show,
+        )
 
 
 # ============================================================================ calendar
