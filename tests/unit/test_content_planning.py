@@ -19,44 +19,27 @@ from aigrowth.content.planning import (
 )
 
 
-def test_0900_berlin_before_and_after_spring_dst():
-    # DST starts 2026-03-29 (CET +1 -> CEST +2).
-    assert local_to_utc(date(2026, 3, 28), "09:00", "Europe/Berlin") == datetime(
-        2026, 3, 28, 8, 0, tzinfo=UTC
-    )
-    assert local_to_utc(date(2026, 3, 29), "09:00", "Europe/Berlin") == datetime(
-        2026, 3, 29, 7, 0, tzinfo=UTC
-    )
-
-
-def test_0900_berlin_before_and_after_autumn_dst():
-    # DST ends 2026-10-25 (CEST +2 -> CET +1).
-    assert local_to_utc(date(2026, 10, 24), "09:00", "Europe/Berlin") == datetime(
-        2026, 10, 24, 7, 0, tzinfo=UTC
-    )
-    assert local_to_utc(date(2026, 10, 25), "09:00", "Europe/Berlin") == datetime(
-        2026, 10, 25, 8, 0, tzinfo=UTC
-    )
-
-
-def test_nonexistent_wall_time_moves_forward_and_ambiguous_takes_first():
-    # 02:30 does not exist on 2026-03-29 in Berlin: becomes 03:30 CEST = 01:30 UTC.
-    assert local_to_utc(date(2026, 3, 29), "02:30", "Europe/Berlin") == datetime(
-        2026, 3, 29, 1, 30, tzinfo=UTC
-    )
-    # 02:30 happens twice on 2026-10-25: the first (CEST) = 00:30 UTC.
-    assert local_to_utc(date(2026, 10, 25), "02:30", "Europe/Berlin") == datetime(
-        2026, 10, 25, 0, 30, tzinfo=UTC
-    )
-
-
-def test_other_zones_and_unknown_zone_falls_back_to_utc():
-    assert local_to_utc(date(2026, 7, 1), "09:00", "Asia/Kolkata") == datetime(
-        2026, 7, 1, 3, 30, tzinfo=UTC
-    )
-    assert local_to_utc(date(2026, 7, 1), "09:00", "Not/AZone") == datetime(
-        2026, 7, 1, 9, 0, tzinfo=UTC
-    )
+@pytest.mark.parametrize(
+    ("day", "at", "zone", "utc"),
+    [
+        # DST starts 2026-03-29 in Berlin (CET +1 -> CEST +2): 09:00 is 08:00, then 07:00 UTC.
+        (date(2026, 3, 28), "09:00", "Europe/Berlin", (3, 28, 8, 0)),
+        (date(2026, 3, 29), "09:00", "Europe/Berlin", (3, 29, 7, 0)),
+        # DST ends 2026-10-25 (CEST +2 -> CET +1): 07:00, then 08:00 UTC.
+        (date(2026, 10, 24), "09:00", "Europe/Berlin", (10, 24, 7, 0)),
+        (date(2026, 10, 25), "09:00", "Europe/Berlin", (10, 25, 8, 0)),
+        # 02:30 does not exist on 2026-03-29 in Berlin: becomes 03:30 CEST = 01:30 UTC.
+        (date(2026, 3, 29), "02:30", "Europe/Berlin", (3, 29, 1, 30)),
+        # 02:30 happens twice on 2026-10-25: the first (CEST) = 00:30 UTC.
+        (date(2026, 10, 25), "02:30", "Europe/Berlin", (10, 25, 0, 30)),
+        # Other zones; an unknown zone falls back to UTC.
+        (date(2026, 7, 1), "09:00", "Asia/Kolkata", (7, 1, 3, 30)),
+        (date(2026, 7, 1), "09:00", "Not/AZone", (7, 1, 9, 0)),
+    ],
+)
+def test_local_wall_time_to_utc_across_dst(day, at, zone, utc):
+    month, dom, hour, minute = utc
+    assert local_to_utc(day, at, zone) == datetime(2026, month, dom, hour, minute, tzinfo=UTC)
 
 
 def test_parse_hhmm_refuses_nonsense():
