@@ -93,6 +93,19 @@ class Settings(BaseSettings):
     # Read timeout (s) of platform API calls; connect timeout is fixed at 5 s.
     social_http_timeout: float = 30.0
 
+    # Sign in with Google / GitHub (offered only when id and secret are set). Endpoint
+    # URLs are settings so tests point them at a local fake identity provider.
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_auth_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    google_jwks_url: str = "https://www.googleapis.com/oauth2/v3/certs"
+    google_issuer: str = "https://accounts.google.com"
+    github_client_id: str = ""
+    github_client_secret: str = ""
+    github_auth_base: str = "https://github.com"
+    github_api_base: str = "https://api.github.com"
+
     # Mail, operators, observability
     smtp_url: str = ""
     mail_from: str = "AI Growth Manager <no-reply@localhost>"

@@ -8,6 +8,7 @@ from aigrowth.accounts.service import PASSWORD_MAX, PASSWORD_MIN
 from aigrowth.accounts.state import (
     AuthState,
     ForgotState,
+    LinkState,
     LoginState,
     ResetState,
     SettingsState,
@@ -115,6 +116,90 @@ def _password_hint() -> str:
     return f"{PASSWORD_MIN} to {PASSWORD_MAX} characters. A short phrase is easy to remember."
 
 
+# ------------------------------------------------------------- Google / GitHub buttons
+_GOOGLE_PATHS = (
+    ("#EA4335", "M24 9.5c3.54 0 6.71 1.22 9.21 3.6l6.85-6.85C35.9 2.38 30.47 0 24 0 14.62 0 "
+     "6.51 5.38 2.56 13.22l7.98 6.19C12.43 13.72 17.74 9.5 24 9.5z"),
+    ("#4285F4", "M46.98 24.55c0-1.57-.15-3.09-.38-4.55H24v9.02h12.94c-.58 2.96-2.26 5.48-4.78 "
+     "7.18l7.73 6c4.51-4.18 7.09-10.36 7.09-17.65z"),
+    ("#FBBC05", "M10.53 28.59c-.48-1.45-.76-2.99-.76-4.59s.27-3.14.76-4.59l-7.98-6.19C.92 "
+     "16.46 0 20.12 0 24c0 3.88.92 7.54 2.56 10.78l7.97-6.19z"),
+    ("#34A853", "M24 48c6.48 0 11.93-2.13 15.89-5.81l-7.73-6c-2.15 1.45-4.92 2.3-8.16 "
+     "2.3-6.26 0-11.57-4.22-13.47-9.91l-7.98 6.19C6.51 42.62 14.62 48 24 48z"),
+)  # fmt: skip
+_GITHUB_PATH = (
+    "M8 0C3.58 0 0 3.58 0 8c0 3.54 2.29 6.53 5.47 7.59.4.07.55-.17.55-.38 "
+    "0-.19-.01-.82-.01-1.49-2.01.37-2.53-.49-2.69-.94-.09-.23-.48-.94-.82-1.13-.28-.15-.68"
+    "-.52-.01-.53.63-.01 1.08.58 1.23.82.72 1.21 1.87.87 2.33.66.07-.52.28-.87.51-1.07-1.78"
+    "-.2-3.64-.89-3.64-3.95 0-.87.31-1.59.82-2.15-.08-.2-.36-1.02.08-2.12 0 0 .67-.21 2.2.82"
+    ".64-.18 1.32-.27 2-.27.68 0 1.36.09 2 .27 1.53-1.04 2.2-.82 2.2-.82.44 1.1.16 1.92.08 "
+    "2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 "
+    "1.93-.01 2.2 0 .21.15.46.55.38A8.013 8.013 0 0016 8c0-4.42-3.58-8-8-8z"
+)
+
+
+def _google_logo() -> rx.Component:
+    return rx.el.svg(
+        *[rx.el.svg.path(d=d, fill=fill) for fill, d in _GOOGLE_PATHS],
+        view_box="0 0 48 48",
+        width="18",
+        height="18",
+        aria_hidden="true",
+    )
+
+
+def _github_logo() -> rx.Component:
+    return rx.el.svg(
+        rx.el.svg.path(d=_GITHUB_PATH, fill="currentColor", fill_rule="evenodd"),
+        view_box="0 0 16 16",
+        width="18",
+        height="18",
+        aria_hidden="true",
+    )
+
+
+def _provider_button(label: str, href: rx.Var, logo: rx.Component, test_id: str) -> rx.Component:
+    """A real link (top-level navigation: the start route sets a cookie)."""
+    return rx.cond(
+        href != "",
+        rx.button(
+            rx.el.a(logo, rx.text(label, weight="medium"), href=href, id=test_id),
+            as_child=True,
+            variant="outline",
+            color_scheme="gray",
+            size="3",
+            width="100%",
+            style={"gap": "var(--space-3)", "cursor": "pointer"},
+        ),
+    )
+
+
+def _provider_buttons(state: type) -> rx.Component:
+    """Shown only when at least one provider is configured."""
+    return rx.cond(
+        state.oauth_any,
+        rx.vstack(
+            _provider_button(
+                "Continue with Google", state.google_href, _google_logo(), "oauth-google"
+            ),
+            _provider_button(
+                "Continue with GitHub", state.github_href, _github_logo(), "oauth-github"
+            ),
+            rx.flex(
+                rx.separator(size="4", flex="1"),
+                rx.text("or use your email", size="1", color_scheme="gray", white_space="nowrap"),
+                rx.separator(size="4", flex="1"),
+                align="center",
+                spacing="3",
+                width="100%",
+            ),
+            spacing="3",
+            width="100%",
+            id="oauth-providers",
+        ),
+    )
+
+
 # ------------------------------------------------------------------------------ /login
 @rx.page(route="/login", title=f"Sign in {TITLE}", on_load=LoginState.on_load)
 def login_page() -> rx.Component:
@@ -125,6 +210,8 @@ def login_page() -> rx.Component:
             LoginState.notice != "",
             rx.callout(LoginState.notice, icon="info", size="1", width="100%"),
         ),
+        _error(LoginState.oauth_error),
+        _provider_buttons(LoginState),
         rx.form(
             rx.vstack(
                 _field(
@@ -254,7 +341,7 @@ def signup_page() -> rx.Component:
                     on_click=SignupState.start_over,
                 ),
             ),
-            form,
+            rx.vstack(_provider_buttons(SignupState), form, spacing="4", width="100%"),
         ),
         rx.text(
             "Already have an account? ",
@@ -372,6 +459,94 @@ def verify_page() -> rx.Component:
                 width="100%",
             ),
             rx.center(rx.spinner(size="3"), width="100%", padding="var(--space-4)"),
+        ),
+    )
+
+
+# ----------------------------------------------------------------------- /link-account
+@rx.page(route="/link-account", title=f"Link your sign-in {TITLE}", on_load=LinkState.on_load)
+def link_account_page() -> rx.Component:
+    """A provider's verified email matches an existing account: prove it's yours."""
+    form = rx.form(
+        rx.vstack(
+            rx.text(
+                "An account already uses ",
+                rx.text.strong(LinkState.email),
+                ". Enter its password to sign in with ",
+                LinkState.provider_label,
+                " from now on.",
+                size="2",
+            ),
+            _field(
+                "Password",
+                "password",
+                type_="password",
+                autocomplete="current-password",
+            ),
+            rx.flex(
+                rx.link("Forgot your password?", href="/forgot", size="2"),
+                justify="end",
+                width="100%",
+            ),
+            _error(LinkState.error),
+            _submit("Link and sign in", LinkState.loading),
+            rx.button(
+                "Cancel",
+                type="button",
+                variant="ghost",
+                color_scheme="gray",
+                size="2",
+                width="100%",
+                on_click=LinkState.cancel,
+            ),
+            spacing="3",
+            width="100%",
+        ),
+        on_submit=LinkState.submit,
+        width="100%",
+        id="link-form",
+    )
+    no_password = rx.vstack(
+        rx.callout(
+            rx.text(
+                "An account already uses ",
+                rx.text.strong(LinkState.email),
+                ", but it has no password: it signs in another way. Sign in the way you "
+                "did before, or choose a password first.",
+            ),
+            icon="info",
+            color_scheme="amber",
+            width="100%",
+        ),
+        rx.link(rx.button("Choose a password", size="3", width="100%"), href="/forgot",
+                width="100%"),
+        rx.link("Back to sign in", href="/login", size="2"),
+        spacing="3",
+        width="100%",
+    )  # fmt: skip
+    expired = rx.vstack(
+        rx.callout(
+            "This request expired or was opened in another browser. Start again from the "
+            "sign-in page.",
+            icon="link-2-off",
+            color_scheme="amber",
+            width="100%",
+        ),
+        rx.link(rx.button("Go to sign in", size="3", width="100%"), href="/login", width="100%"),
+        spacing="3",
+        width="100%",
+    )
+    return _auth_card(
+        "Link your sign-in",
+        "We found your account. One more step keeps it safe.",
+        rx.cond(
+            LinkState.checked,
+            rx.cond(
+                LinkState.valid,
+                rx.cond(LinkState.has_password, form, no_password),
+                expired,
+            ),
+            rx.center(rx.spinner(), width="100%", padding="var(--space-4)"),
         ),
     )
 

@@ -9,11 +9,14 @@ Starlette runs their DB work in its thread pool.
 
 from __future__ import annotations
 
+import logging
+from urllib.parse import urlencode
+
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from aigrowth.accounts import service
+from aigrowth.accounts import oauth, service
 from aigrowth.accounts.service import SESSION_COOKIE
 from aigrowth.db import session_scope
 from aigrowth.settings import get_settings
@@ -85,7 +88,101 @@ def auth_logout(request: Request) -> Response:
     return _no_store(response)
 
 
+# ------------------------------------------------------------ Sign in with Google/GitHub
+log = logging.getLogger(__name__)
+
+
+def _set_binding_cookie(response: Response, binding: str) -> None:
+    """The browser half of the OAuth state: HttpOnly, 10 minutes. Path / so the
+    /link-account page (over the Reflex websocket) can present it too."""
+    response.set_cookie(
+        oauth.OAUTH_COOKIE,
+        binding,
+        max_age=oauth.STATE_TTL_S,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+    )
+
+
+def _clear_binding_cookie(response: Response) -> None:
+    response.delete_cookie(
+        oauth.OAUTH_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+    )
+
+
+def _not_offered() -> Response:
+    return _no_store(PlainTextResponse("Not Found", status_code=404))
+
+
+def _login_error(code: str, provider: str) -> Response:
+    query = urlencode({"oauth_error": code, "provider": provider})
+    return _no_store(RedirectResponse(_app(f"/login?{query}"), status_code=303))
+
+
+def oauth_start(request: Request) -> Response:
+    """GET /auth/oauth/{provider}/start?next=/path&tz=Area/City → the provider."""
+    name = request.path_params["provider"]
+    if oauth.get_provider(name) is None:
+        return _not_offered()
+    binding = request.cookies.get(oauth.OAUTH_COOKIE, "")
+    if not (32 <= len(binding) <= 100):
+        binding = service.new_token()  # kept when present: two tabs may sign in at once
+    url = oauth.begin(
+        name,
+        binding=binding,
+        next_path=request.query_params.get("next", ""),
+        timezone=request.query_params.get("tz", ""),
+    )
+    response = RedirectResponse(url, status_code=303)
+    _set_binding_cookie(response, binding)
+    return _no_store(response)
+
+
+def oauth_callback(request: Request) -> Response:
+    """GET /auth/oauth/{provider}/callback?code=...&state=... (or ?error=...)."""
+    name = request.path_params["provider"]
+    if oauth.get_provider(name) is None:
+        return _not_offered()
+    q = request.query_params
+    if q.get("error"):
+        oauth.discard_state(q.get("state", ""))
+        code = "cancelled" if q.get("error") == "access_denied" else "failed"
+        if code == "failed":
+            log.warning("%s sign-in refused by the provider: %s", name, q.get("error")[:100])
+        return _login_error(code, name)
+    binding = request.cookies.get(oauth.OAUTH_COOKIE, "")
+    try:
+        identity, started = oauth.finish(
+            name, state=q.get("state", ""), code=q.get("code", ""), binding=binding
+        )
+        with session_scope() as db:
+            result = oauth.resolve(identity, started, session=db)
+    except oauth.OAuthSignInError as exc:
+        return _login_error(exc.code, name)
+    if result.link_token:
+        query = urlencode({"token": result.link_token})
+        response = RedirectResponse(_app(f"/link-account?{query}"), status_code=303)
+        return _no_store(response)
+    assert result.user_id is not None
+    ticket = service.issue_login_ticket(
+        result.user_id,
+        user_agent=request.headers.get("user-agent", ""),
+        ip_address=request.client.host if request.client else "",
+    )
+    response = RedirectResponse(service.login_url(ticket, result.next_path), status_code=303)
+    _clear_binding_cookie(response)
+    return _no_store(response)
+
+
 ROUTES: list[BaseRoute] = [
     Route("/auth/complete", auth_complete, methods=["GET"]),
     Route("/auth/logout", auth_logout, methods=["GET"]),
+    Route("/auth/oauth/{provider}/start", oauth_start, methods=["GET"]),
+    Route("/auth/oauth/{provider}/callback", oauth_callback, methods=["GET"]),
 ]

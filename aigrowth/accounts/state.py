@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import uuid
 import zoneinfo
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import reflex as rx
 
-from aigrowth.accounts import service
+from aigrowth.accounts import oauth, service
 from aigrowth.accounts.service import SESSION_COOKIE, parse_cookie
 from aigrowth.db import session_scope
 from aigrowth.settings import get_settings
@@ -165,15 +165,62 @@ def _start_session(state: rx.State, user_id: uuid.UUID, next_path: str) -> rx.ev
     return navigate_to(service.login_url(ticket, next_path))
 
 
-class LoginState(rx.State):
+_BROWSER_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+
+
+class OAuthOfferState(rx.State, mixin=True):
+    """The "Continue with Google / GitHub" buttons of /login and /signup.
+
+    Offered only for providers whose client id and secret are configured. The links
+    go to our HTTP start route (a top-level navigation, which sets the browser binding
+    cookie) and carry the page's `next` and the browser's time zone for a new account.
+    """
+
+    oauth_offered: list[str] = []
+    oauth_next: str = ""
+    browser_timezone: str = "UTC"
+
+    def _load_offer(self) -> None:
+        self.oauth_offered = [p.name for p in oauth.configured_providers()]
+        self.oauth_next = service.safe_next(self.router.url.query_parameters.get("next", ""))
+
+    def _href(self, provider: str) -> str:
+        if provider not in self.oauth_offered:
+            return ""
+        query = urlencode({"next": self.oauth_next or "/dashboard", "tz": self.browser_timezone})
+        return f"{get_settings().effective_api_url}/auth/oauth/{provider}/start?{query}"
+
+    @rx.var
+    def google_href(self) -> str:
+        return self._href("google")
+
+    @rx.var
+    def github_href(self) -> str:
+        return self._href("github")
+
+    @rx.var
+    def oauth_any(self) -> bool:
+        return bool(self.oauth_offered)
+
+    @rx.event
+    def set_browser_timezone(self, value: str):
+        """The browser's IANA zone (Intl API); anything zoneinfo doesn't know is ignored."""
+        if isinstance(value, str) and service.is_valid_timezone(value):
+            self.browser_timezone = value
+
+
+class LoginState(OAuthOfferState, rx.State):
     error: str = ""
+    oauth_error: str = ""
     notice: str = ""
     loading: bool = False
 
     @rx.event
     def on_load(self):
         self.error = ""
+        self.oauth_error = ""
         self.loading = False
+        self._load_offer()
         params = self.router.url.query_parameters
         if params.get("error") == "expired":
             self.notice = "That sign-in took too long. Please sign in again."
@@ -181,11 +228,19 @@ class LoginState(rx.State):
             self.notice = "You're signed out. See you soon!"
         else:
             self.notice = ""
-        return AuthState.redirect_if_signed_in
+        if params.get("oauth_error"):
+            self.oauth_error = oauth.error_message(
+                params.get("oauth_error", ""), params.get("provider", "")
+            )
+        return [
+            AuthState.redirect_if_signed_in,
+            rx.call_script(_BROWSER_TZ_JS, callback=LoginState.set_browser_timezone),
+        ]
 
     @rx.event
     def submit(self, form: dict):
         self.error = ""
+        self.oauth_error = ""
         self.loading = True
         yield
         try:
@@ -204,11 +259,10 @@ class LoginState(rx.State):
         yield _start_session(self, user_id, self.router.url.query_parameters.get("next", ""))
 
 
-class SignupState(rx.State):
+class SignupState(OAuthOfferState, rx.State):
     error: str = ""
     loading: bool = False
     sent_to: str = ""
-    browser_timezone: str = "UTC"
 
     @rx.var
     def mail_in_outbox(self) -> bool:
@@ -220,18 +274,11 @@ class SignupState(rx.State):
         self.error = ""
         self.loading = False
         self.sent_to = ""
+        self._load_offer()
         return [
             AuthState.redirect_if_signed_in,
-            rx.call_script(
-                "Intl.DateTimeFormat().resolvedOptions().timeZone",
-                callback=SignupState.set_browser_timezone,
-            ),
+            rx.call_script(_BROWSER_TZ_JS, callback=SignupState.set_browser_timezone),
         ]
-
-    @rx.event
-    def set_browser_timezone(self, value: str):
-        if isinstance(value, str) and service.is_valid_timezone(value):
-            self.browser_timezone = value
 
     @rx.event
     def start_over(self):
@@ -348,6 +395,66 @@ class VerifyState(rx.State):
             self.error = str(exc)
             return None
         return _start_session(self, user_id, "/dashboard")
+
+
+class LinkState(rx.State):
+    """/link-account: a provider's verified email matches an existing account, whose
+    password must be entered before the new sign-in method is linked to it."""
+
+    checked: bool = False
+    valid: bool = False
+    email: str = ""
+    provider_label: str = ""
+    has_password: bool = False
+    error: str = ""
+    loading: bool = False
+
+    def _token(self) -> str:
+        return self.router.url.query_parameters.get("token", "")
+
+    def _binding(self) -> str:
+        return parse_cookie(self.router.headers.cookie, oauth.OAUTH_COOKIE)
+
+    @rx.event
+    def on_load(self):
+        self.error = ""
+        self.loading = False
+        with session_scope() as db:
+            pending = oauth.pending_link(self._token(), binding=self._binding(), session=db)
+        self.valid = pending is not None
+        self.email = pending.email if pending else ""
+        self.provider_label = pending.provider_label if pending else ""
+        self.has_password = bool(pending and pending.has_password)
+        self.checked = True
+
+    @rx.event
+    def submit(self, form: dict):
+        self.error = ""
+        self.loading = True
+        yield
+        try:
+            with session_scope() as db:
+                user_id, next_path = oauth.confirm_link(
+                    self._token(),
+                    str(form.get("password", "")),
+                    binding=self._binding(),
+                    session=db,
+                    ip=client_ip(self),
+                )
+        except service.AccountError as exc:
+            self.error = str(exc)
+            self.loading = False
+            if str(exc) == oauth.LINK_EXPIRED:
+                self.valid = False
+            return
+        yield rx.toast.success(f"{self.provider_label} sign-in linked to your account.")
+        yield _start_session(self, user_id, next_path)
+
+    @rx.event
+    def cancel(self):
+        oauth.cancel_link(self._token(), binding=self._binding())
+        self.valid = False
+        return rx.redirect("/login")
 
 
 def zoneinfo_or_utc(name: str) -> zoneinfo.ZoneInfo:
