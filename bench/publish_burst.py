@@ -1,7 +1,7 @@
 """Publishing benchmark: a burst of due posts, then steady-state single posts.
 
     .venv/bin/python -m bench.publish_burst [--posts 2000] [--accounts 200]
-        [--latency 0.2] [--workers 2] [--threads 16] [--steady 30]
+        [--latency 0.2] [--workers 2] [--threads 32] [--batch 500] [--steady 30]
         [--database-url postgresql+psycopg://...]
 
 Everything is real except the platform: a private redis-server, the database (SQLite
@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=16)
-    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=500, help="max posts per job")
     parser.add_argument("--steady", type=int, default=30, help="single posts, 0 to skip")
     parser.add_argument("--steady-gap", type=float, default=1.5)
     parser.add_argument("--database-url", default="")

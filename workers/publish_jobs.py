@@ -32,14 +32,16 @@ def preload() -> None:
     SQLAlchemy, httpx and the connectors (seconds on a busy 2-core machine), which
     would add straight to every post's lateness.
     """
-    import importlib
-
+    import aigrowth.content.rules
     import aigrowth.models
     import aigrowth.social.service  # noqa: F401
     from aigrowth.social.connectors import base
 
-    for module in getattr(base, "_MODULES", {}).values():
+    for platform in getattr(base, "_MODULES", {}):
         try:
-            importlib.import_module(module)
-        except ImportError:  # a platform still in progress
+            base.get_connector(platform)
+        except (ImportError, AttributeError):  # a platform still in progress
             continue
+    # Built once here rather than by each of a job's threads racing on first use:
+    # the TLS context (CA bundle) and httpx's transport imports.
+    base.http_client().close()

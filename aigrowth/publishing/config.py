@@ -34,10 +34,11 @@ class PublishingSettings(BaseSettings):
     backoff_cap_s: float = 900.0
     # A Retry-After longer than this is not waited for: the post fails with the reason.
     max_wait_s: float = 6 * 3600.0
-    # Posts per publish job and threads inside a job (platform waits dominate, so
-    # many posts per worker process run at once; posts of one account run in order).
-    batch_size: int = 50
-    threads: int = 16
+    # Posts per publish job (at most; a burst is split into about one job per worker)
+    # and threads inside a job (platform waits dominate, so many posts per worker
+    # process run at once; posts of one account run in order).
+    batch_size: int = 500
+    threads: int = 32
     # How many due posts one dispatcher run claims at most.
     dispatch_limit: int = 2000
     # Refresh a token on demand before publishing when it expires within this.

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -41,8 +42,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from aigrowth.businesses.models import Business
@@ -54,6 +56,7 @@ from aigrowth.notifications.service import (
     notify,
 )
 from aigrowth.publishing.config import get_publishing_settings
+from aigrowth.publishing.groupcommit import GroupCommitter, run_alone
 from aigrowth.publishing.models import PublishAttempt
 from aigrowth.social.models import SocialAccount
 
@@ -65,6 +68,11 @@ CONTENT = Content.__table__
 ATTEMPTS = PublishAttempt.__table__
 
 PAUSE_KEY = "aigrowth:publish:pause:{account}"
+# Pauses (429 + reset) this process learnt of, so the rest of a job's posts for that
+# account wait without asking Redis before each post: account id -> epoch seconds.
+_LOCAL_PAUSES: dict[uuid.UUID, float] = {}
+# The group committer of the publish job running in this process, per engine.
+_COMMITTERS: dict[int, GroupCommitter] = {}
 PUBLISH_FUNC = "workers.publish_jobs.publish_posts"
 
 PLATFORM_LABELS = {
@@ -148,8 +156,53 @@ def job_id_for(content_id: uuid.UUID, attempt: int, batch: int = 1) -> str:
     return base if batch == 1 else f"{base}-x{batch}"
 
 
-def enqueue_claimed(claimed: list[tuple[uuid.UUID, int]], *, engine: Engine) -> int:
-    """Enqueue publish jobs for claimed posts (batched; see `publish_posts`).
+def _publish_workers(queue: Any) -> int:
+    """How many workers listen on the publish queue (1 when Redis cannot tell)."""
+    try:
+        from rq import Worker
+
+        return max(1, Worker.count(queue=queue))
+    except Exception:
+        return 1
+
+
+def plan_batches(
+    claimed: list[tuple[uuid.UUID, int]],
+    accounts: dict[uuid.UUID, Any],
+    *,
+    workers: int,
+    batch_size: int,
+) -> list[list[tuple[uuid.UUID, int]]]:
+    """Split claimed posts into jobs: about one per worker (so every worker process
+    gets a share of a burst at once), at most `batch_size` posts each, and all posts
+    of an account in the same job where possible (its posts then run in order there,
+    within its rate limit). Accounts are dealt largest first to the lightest job."""
+    if not claimed:
+        return []
+    by_account: dict[Any, list[tuple[uuid.UUID, int]]] = defaultdict(list)
+    for cid, n in claimed:
+        by_account[accounts.get(cid) or cid].append((cid, n))
+    size = max(1, batch_size)
+    jobs = max(1, min(workers, len(by_account)), -(-len(claimed) // size))
+    batches: list[list[tuple[uuid.UUID, int]]] = [[] for _ in range(jobs)]
+    for group in sorted(by_account.values(), key=len, reverse=True):
+        for start in range(0, len(group), size):
+            part = group[start : start + size]
+            target = min(batches, key=len)
+            if len(target) + len(part) > size:
+                batches.append([])
+                target = batches[-1]
+            target.extend(part)
+    return [b for b in batches if b]
+
+
+def enqueue_claimed(
+    claimed: list[tuple[uuid.UUID, int]],
+    *,
+    engine: Engine,
+    accounts: dict[uuid.UUID, Any] | None = None,
+) -> int:
+    """Enqueue publish jobs for claimed posts (batched; see `plan_batches`).
 
     If Redis refuses, the claims are released at once (no attempt was started), so
     the next dispatcher run retries them; otherwise the reconciler would after the lease.
@@ -161,9 +214,8 @@ def enqueue_claimed(claimed: list[tuple[uuid.UUID, int]], *, engine: Engine) -> 
     cfg = get_publishing_settings()
     queue = get_queue(PUBLISH)
     jobs = 0
-    size = max(1, cfg.batch_size)
-    for start in range(0, len(claimed), size):
-        chunk = claimed[start : start + size]
+    workers = _publish_workers(queue) if len(claimed) > 1 else 1
+    for chunk in plan_batches(claimed, accounts or {}, workers=workers, batch_size=cfg.batch_size):
         items = [(cid.hex, n) for cid, n in chunk]
         try:
             queue.enqueue(
@@ -215,19 +267,23 @@ def _paused_accounts(account_ids: set[uuid.UUID]) -> dict[uuid.UUID, float]:
 
         ids = list(account_ids)
         values = get_redis().mget([PAUSE_KEY.format(account=a.hex) for a in ids])
-    except Exception:
-        return {}  # Redis down: the platform will tell us again
+    except Exception:  # Redis down: what this process knows; the platform tells us again
+        ids = list(account_ids)
+        values = [None] * len(ids)
     now = time.time()
     out = {}
     for aid, raw in zip(ids, values, strict=True):
         if raw is not None and float(raw) > now:
             out[aid] = float(raw)
+        elif _LOCAL_PAUSES.get(aid, 0.0) > now:
+            out[aid] = _LOCAL_PAUSES[aid]
     return out
 
 
 def _pause_account(account_id: uuid.UUID | None, seconds: float) -> None:
     if account_id is None or seconds <= 0:
         return
+    _LOCAL_PAUSES[account_id] = time.time() + seconds
     try:
         from aigrowth.redis_client import get_redis
 
@@ -274,7 +330,7 @@ def dispatch_due(*, engine: Engine | None = None, now: datetime | None = None) -
                 )
         claimed = claim_due(s, now=now, ids=ids)
         s.commit()
-    enqueue_claimed(claimed, engine=engine)
+    enqueue_claimed(claimed, engine=engine, accounts={r[0]: r[1] for r in rows})
     if claimed:
         log.info("Dispatched %d due post(s)", len(claimed))
     return len(claimed)
@@ -420,95 +476,173 @@ class _Post:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _start(engine: Engine, cid: uuid.UUID, n: int) -> _Post | None:
-    """Confirm the claim, renew the lease, insert the attempt row — or stop."""
+def _write(engine: Engine, fn: Callable[[Session], Any]) -> Any:
+    """Run a small write in this job's group commit (see groupcommit.py), or alone.
+
+    Either way it has COMMITTED when this returns.
+    """
+    committer = _COMMITTERS.get(id(engine))
+    if committer is not None and committer.engine is engine:
+        return committer.write(fn)
+    return run_alone(engine, fn)
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _prepare(engine: Engine, items: list[tuple[uuid.UUID, int]]) -> list[_Post]:
+    """Load a batch of claimed posts with a few queries instead of a few per post.
+
+    Read-only except for posts that must wait (their account is paused by a 429, or an
+    earlier attempt is still in flight): those go back to `scheduled` here, without an
+    attempt row. A post no longer claimed by attempt n (stale or duplicate job) is
+    dropped. The attempt itself starts in `_go`, right before the platform call.
+    """
+    if not items:
+        return []
     cfg = get_publishing_settings()
     now = utcnow()
-    with Session(engine, expire_on_commit=False) as s:
-        rc = s.execute(
-            sa.update(CONTENT)
-            .where(C.id == cid, C.status == ContentStatus.PUBLISHING.value, C.attempts == n)
-            .values(lease_until=now + timedelta(seconds=cfg.lease_s), updated_at=now)
-        ).rowcount
-        if rc != 1:
-            s.rollback()
-            log.info("Publish job for %s attempt %d is stale; skipping", cid, n)
-            return None
-        row = s.execute(
-            sa.select(CONTENT, Business.__table__.c.user_id)
-            .join(Business.__table__, Business.__table__.c.id == C.business_id)
-            .where(C.id == cid)
-        ).one()
-        content = row._mapping
-        account_id = content["social_account_id"]
-        paused = _paused_accounts({account_id}) if account_id else {}
-        if paused:
-            # The platform asked us to wait: no call, no attempt row, back in line.
-            s.execute(
-                sa.update(CONTENT)
-                .where(C.id == cid, C.attempts == n)
-                .values(
-                    status=ContentStatus.SCHEDULED.value,
-                    lease_until=None,
-                    next_attempt_at=datetime.fromtimestamp(paused[account_id], tz=now.tzinfo),
+    wanted = dict(items)
+    ids = list(wanted)
+    B = Business.__table__.c
+    rows: dict[uuid.UUID, Any] = {}
+    in_flight: dict[uuid.UUID, int] = {}
+    retries: dict[uuid.UUID, int] = {}
+    with Session(engine) as s:
+        for chunk in _chunks(ids):
+            for row in s.execute(
+                sa.select(CONTENT, B.user_id)
+                .join(Business.__table__, B.id == C.business_id)
+                .where(C.id.in_(chunk))
+            ):
+                rows[row._mapping["id"]] = row
+            for cid, attempt_no in s.execute(
+                sa.select(A.content_id, A.attempt_no).where(
+                    A.content_id.in_(chunk),
+                    A.outcome.is_(None),
+                    A.started_at > now - timedelta(seconds=cfg.lease_s),
                 )
+            ):
+                if attempt_no != wanted[cid]:
+                    in_flight[cid] = attempt_no
+            for cid, count in s.execute(
+                sa.select(A.content_id, sa.func.count())
+                .where(
+                    A.content_id.in_(chunk),
+                    A.outcome.in_(["retry", "reconciled_absent"]),
+                )
+                .group_by(A.content_id)
+            ):
+                retries[cid] = int(count)
+    posts: list[_Post] = []
+    for cid, n in items:
+        row = rows.get(cid)
+        content = row._mapping if row is not None else None
+        if (
+            content is None
+            or content["status"] != ContentStatus.PUBLISHING.value
+            or int(content["attempts"]) != n
+        ):
+            log.info("Publish job for %s attempt %d is stale; skipping", cid, n)
+            continue
+        posts.append(
+            _Post(
+                id=cid,
+                attempt=n,
+                platform=content["platform"],
+                text=content["text"] or "",
+                hashtags=list(content["hashtags"] or []),
+                media=list(content["media"] or []),
+                thread=list(content["thread_parts"] or []),
+                idempotency_key=content["idempotency_key"] or "",
+                publish_state=dict(content["publish_state"] or {}),
+                account_id=content["social_account_id"],
+                user_id=row[-1],
+                title=(content["title"] or content["text"] or "")[:60],
+                retries_so_far=retries.get(cid, 0),
             )
-            s.commit()
-            return None
-        in_flight = s.execute(
-            sa.select(A.attempt_no).where(
-                A.content_id == cid,
-                A.attempt_no != n,
-                A.outcome.is_(None),
-                A.started_at > now - timedelta(seconds=cfg.lease_s),
-            )
-        ).first()
-        if in_flight is not None:
+        )
+    paused = _paused_accounts({p.account_id for p in posts if p.account_id is not None})
+    waiting: list[tuple[_Post, datetime]] = []
+    ready: list[_Post] = []
+    for post in posts:
+        if post.account_id in paused:
+            # The platform asked us to wait: no call, no attempt row, back in line.
+            until = datetime.fromtimestamp(paused[post.account_id], tz=now.tzinfo)
+            waiting.append((post, until))
+        elif post.id in in_flight:
             # Belt and braces: some writer put the row back to scheduled while an
             # earlier attempt is still talking to the platform. Never run two at once;
             # wait for that attempt to settle (it, or the reconciler, decides).
-            log.warning("Post %s attempt %d waits: attempt %d in flight", cid, n, in_flight[0])
-            s.execute(
-                sa.update(CONTENT)
-                .where(C.id == cid, C.attempts == n)
-                .values(
-                    status=ContentStatus.SCHEDULED.value,
-                    lease_until=None,
-                    next_attempt_at=now + timedelta(seconds=cfg.backoff_base_s),
-                )
+            log.warning(
+                "Post %s attempt %d waits: attempt %d in flight",
+                post.id,
+                post.attempt,
+                in_flight[post.id],
             )
+            waiting.append((post, now + timedelta(seconds=cfg.backoff_base_s)))
+        else:
+            ready.append(post)
+    if waiting:
+        with Session(engine) as s:
+            for post, until in waiting:
+                _put_back(s, post, until)
             s.commit()
-            return None
-        key = content["idempotency_key"] or uuid.uuid4().hex
-        if not content["idempotency_key"]:
-            s.execute(sa.update(CONTENT).where(C.id == cid).values(idempotency_key=key))
-        retries = s.execute(
-            sa.select(sa.func.count())
-            .select_from(ATTEMPTS)
-            .where(A.content_id == cid, A.outcome.in_(["retry", "reconciled_absent"]))
-        ).scalar_one()
-        s.add(PublishAttempt(content_id=cid, attempt_no=n, started_at=now))
-        try:
-            s.commit()
-        except IntegrityError:
-            s.rollback()
-            log.info("Attempt %d of %s already started elsewhere; skipping", n, cid)
-            return None
-    return _Post(
-        id=cid,
-        attempt=n,
-        platform=content["platform"],
-        text=content["text"] or "",
-        hashtags=list(content["hashtags"] or []),
-        media=list(content["media"] or []),
-        thread=list(content["thread_parts"] or []),
-        idempotency_key=key,
-        publish_state=dict(content["publish_state"] or {}),
-        account_id=account_id,
-        user_id=row[-1],
-        title=(content["title"] or content["text"] or "")[:60],
-        retries_so_far=int(retries),
+    return ready
+
+
+def _put_back(s: Session, post: _Post, until: datetime) -> None:
+    """publishing → scheduled (not started: no attempt row) until `until`."""
+    s.execute(
+        sa.update(CONTENT)
+        .where(_mine(post))
+        .values(status=ContentStatus.SCHEDULED.value, lease_until=None, next_attempt_at=until)
     )
+
+
+def _go(engine: Engine, post: _Post) -> bool:
+    """Start attempt n right before the platform call: confirm the claim, renew the
+    lease, store the idempotency key and insert the attempt row, in ONE commit.
+
+    False (and no call may be made) when the claim moved on or this attempt already
+    started elsewhere (a duplicate job).
+    """
+    cfg = get_publishing_settings()
+    key = post.idempotency_key or uuid.uuid4().hex
+
+    def start(s: Session) -> str | None:
+        now = utcnow()
+        values: dict[str, Any] = {
+            "lease_until": now + timedelta(seconds=cfg.lease_s),
+            "updated_at": now,
+        }
+        if not post.idempotency_key:
+            values["idempotency_key"] = sa.func.coalesce(C.idempotency_key, key)
+        hit = s.execute(
+            sa.update(CONTENT).where(_mine(post)).values(**values).returning(C.idempotency_key)
+        ).first()
+        if hit is None:
+            return None
+        dialect = s.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        inserted = s.execute(
+            insert(ATTEMPTS)
+            .values(id=uuid.uuid4(), content_id=post.id, attempt_no=post.attempt, started_at=now)
+            .on_conflict_do_nothing(index_elements=["content_id", "attempt_no"])
+            .returning(A.id)
+        ).first()
+        if inserted is None:
+            return None
+        return str(hit[0])
+
+    stored = _write(engine, start)
+    if stored is None:
+        log.info("Attempt %d of %s is stale or started elsewhere; skipping", post.attempt, post.id)
+        return False
+    post.idempotency_key = stored
+    return True
 
 
 def _save_state_cb(engine: Engine, post: _Post) -> Callable[[dict[str, Any]], None]:
@@ -516,13 +650,16 @@ def _save_state_cb(engine: Engine, post: _Post) -> Callable[[dict[str, Any]], No
 
     def save(state: dict[str, Any]) -> None:
         post.publish_state = dict(state)
-        with Session(engine) as s:
+        snapshot = dict(state)
+
+        def write(s: Session) -> None:
             s.execute(
                 sa.update(CONTENT)
                 .where(C.id == post.id, C.attempts == post.attempt)
-                .values(publish_state=dict(state), updated_at=utcnow())
+                .values(publish_state=snapshot, updated_at=utcnow())
             )
-            s.commit()
+
+        _write(engine, write)
 
     return save
 
@@ -605,8 +742,9 @@ def _settle_published(
     engine: Engine, post: _Post, remote_id: str, url: str, *, outcome: str = "published"
 ) -> None:
     """One commit: remote id/url + published. Nothing after this can re-create it."""
-    now = utcnow()
-    with Session(engine) as s:
+
+    def write(s: Session) -> None:
+        now = utcnow()
         rc = s.execute(
             sa.update(CONTENT)
             .where(
@@ -640,7 +778,8 @@ def _settle_published(
                 .where(SocialAccount.__table__.c.id == post.account_id)
                 .values(last_published_at=now)
             )
-        s.commit()
+
+    _write(engine, write)
 
 
 def _settle_failed(
@@ -724,7 +863,8 @@ def _settle_retry(engine: Engine, post: _Post, exc: Any) -> None:
     now = utcnow()
     when = now + timedelta(seconds=delay)
     why = "is limiting how often we can post" if status == 429 else "did not answer"
-    with Session(engine) as s:
+
+    def write(s: Session) -> None:
         s.execute(
             sa.update(CONTENT)
             .where(_mine(post))
@@ -738,7 +878,8 @@ def _settle_retry(engine: Engine, post: _Post, exc: Any) -> None:
             )
         )
         _finish_attempt(s, post, "retry", http_status=status, error=reason)
-        s.commit()
+
+    _write(engine, write)
 
 
 def _settle_auth(engine: Engine, post: _Post, exc: Any) -> None:
@@ -878,6 +1019,15 @@ def run_one(
     cid: uuid.UUID, n: int, *, engine: Engine | None = None, refs: dict | None = None
 ) -> str:
     """Publish one claimed post (attempt n). Returns what happened (for logs/tests)."""
+    engine = engine or _default_engine()
+    prepared = _prepare(engine, [(cid, n)])
+    if not prepared:
+        return "skipped"
+    return _run_post(engine, prepared[0], refs)
+
+
+def _run_post(engine: Engine, post: _Post, refs: dict | None = None) -> str:
+    """Publish one prepared post: start the attempt, call the platform, settle."""
     from aigrowth.social.connectors.base import (
         AuthError,
         PermanentError,
@@ -885,9 +1035,16 @@ def run_one(
         UnknownOutcomeError,
     )
 
-    engine = engine or _default_engine()
-    post = _start(engine, cid, n)
-    if post is None:
+    cid = post.id
+    until = _LOCAL_PAUSES.get(post.account_id) if post.account_id else None
+    if until is not None and until > time.time():
+        # A 429 earlier in this job paused the account: wait, without an attempt.
+        _write(
+            engine,
+            lambda s: _put_back(s, post, datetime.fromtimestamp(until, tz=utcnow().tzinfo)),
+        )
+        return "paused"
+    if not _go(engine, post):
         return "skipped"
     label = _label(post.platform)
     if post.account_id is None:
@@ -1012,45 +1169,83 @@ def publish_posts(
 ) -> dict[str, int]:
     """Run a batch of claimed posts concurrently (the body of a publish job).
 
-    Platform latency dominates, so posts run in a thread pool; posts of one account
-    run one after another, which keeps within per-account rate limits and lets a 429
-    pause the rest of that account's posts instead of hammering it.
+    Platform latency dominates, so posts run in a thread pool. Posts of one account
+    run one after another (each account is a chain: its next post is queued when the
+    previous one settles), which keeps within per-account rate limits and lets a 429
+    pause the rest of that account's posts instead of hammering it, while the pool
+    interleaves accounts so no thread idles while others still have work. The posts'
+    small writes share commits (group commit); each one is committed before the
+    thread moves on, exactly as with one commit per write.
     """
     engine = engine or _default_engine()
     cfg = get_publishing_settings()
     parsed = [(uuid.UUID(str(cid)), int(n)) for cid, n in items]
-    with Session(engine) as s:
-        accounts = dict(
-            s.execute(
-                sa.select(C.id, C.social_account_id).where(C.id.in_([cid for cid, _ in parsed]))
-            ).all()
-        )
-    groups: dict[Any, list[tuple[uuid.UUID, int]]] = defaultdict(list)
-    for cid, n in parsed:
-        groups[accounts.get(cid) or cid].append((cid, n))
     results: dict[str, int] = defaultdict(int)
-
-    def run_group(group: list[tuple[uuid.UUID, int]]) -> list[str]:
-        out = []
-        refs: dict = {}
-        for cid, n in group:
-            try:
-                out.append(run_one(cid, n, engine=engine, refs=refs))
-            except Exception:  # one post's crash must not stop the others
-                log.exception("Publishing %s attempt %d crashed", cid, n)
-                out.append("crashed")
-        return out
-
-    workers = max(1, min(threads or cfg.threads, len(groups)))
-    if workers == 1:
-        outcomes = [run_group(g) for g in groups.values()]
-    else:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
-            outcomes = list(pool.map(run_group, groups.values()))
-    for group_outcomes in outcomes:
-        for outcome in group_outcomes:
-            results[outcome] += 1
+    own = id(engine) not in _COMMITTERS
+    committer = GroupCommitter(engine).__enter__() if own else _COMMITTERS[id(engine)]
+    if own:
+        _COMMITTERS[id(engine)] = committer
+    try:
+        posts = _prepare(engine, parsed)
+        if len(posts) < len(parsed):
+            results["skipped"] += len(parsed) - len(posts)
+        chains: dict[Any, list[_Post]] = defaultdict(list)
+        for post in posts:
+            chains[post.account_id or post.id].append(post)
+        workers = max(1, min(threads or cfg.threads, len(chains)))
+        if workers == 1:
+            for chain in chains.values():
+                refs: dict = {}
+                for post in chain:
+                    results[_run_guarded(engine, post, refs)] += 1
+        else:
+            _run_chains(engine, list(chains.values()), workers, results)
+    finally:
+        if own:
+            _COMMITTERS.pop(id(engine), None)
+            committer.close()
     return dict(results)
+
+
+def _run_guarded(engine: Engine, post: _Post, refs: dict) -> str:
+    try:
+        return _run_post(engine, post, refs)
+    except Exception:  # one post's crash must not stop the others
+        log.exception("Publishing %s attempt %d crashed", post.id, post.attempt)
+        return "crashed"
+
+
+def _run_chains(
+    engine: Engine, chains: list[list[_Post]], workers: int, results: dict[str, int]
+) -> None:
+    """Each chain's posts in order; chains interleaved on `workers` threads."""
+    lock = threading.Lock()
+    done = threading.Event()
+    left = [len(chains)]
+    errors: list[BaseException] = []
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="publish") as pool:
+
+        def step(chain: list[_Post], index: int, refs: dict) -> None:
+            try:
+                outcome = _run_guarded(engine, chain[index], refs)
+                with lock:
+                    results[outcome] += 1
+                if index + 1 < len(chain):
+                    pool.submit(step, chain, index + 1, refs)
+                    return
+            except BaseException as exc:  # pragma: no cover (guarded above)
+                errors.append(exc)
+            with lock:
+                left[0] -= 1
+                if left[0] == 0:
+                    done.set()
+
+        for chain in chains:
+            pool.submit(step, chain, 0, {})
+        done.wait()
+    if errors:
+        raise errors[0]
 
 
 # ------------------------------------------------------------------------ reconciler
