@@ -137,18 +137,22 @@ def _not_configured(platform: str) -> rx.Component:
     )
 
 
+def _input(label: str, value: rx.Var, on_change: rx.EventHandler, **props) -> rx.Component:
+    """A labelled (for screen readers) text input bound to a state var."""
+    return rx.input(value=value, on_change=on_change, aria_label=label, size="2", **props)
+
+
 def _mastodon_form() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.input(
+            _input(
+                "Mastodon server",
+                S.instance_url,
+                S.set_instance_url,
                 placeholder="mastodon.social",
-                value=S.instance_url,
-                on_change=S.set_instance_url,
                 name="instance",
-                aria_label="Mastodon server",
                 flex="1",
                 min_width="180px",
-                size="2",
             ),
             rx.button("Connect", type="submit", loading=S.busy == "mastodon", size="2"),
             spacing="2",
@@ -169,20 +173,20 @@ def _mastodon_form() -> rx.Component:
 def _bluesky_form() -> rx.Component:
     return rx.form(
         rx.vstack(
-            rx.input(
+            _input(
+                "Bluesky handle",
+                S.bsky_handle,
+                S.set_bsky_handle,
                 placeholder="alice.bsky.social",
-                value=S.bsky_handle,
-                on_change=S.set_bsky_handle,
-                aria_label="Bluesky handle",
                 auto_complete="username",
                 width="100%",
             ),
-            rx.input(
+            _input(
+                "App password",
+                S.bsky_password,
+                S.set_bsky_password,
                 placeholder="xxxx-xxxx-xxxx-xxxx",
                 type="password",
-                value=S.bsky_password,
-                on_change=S.set_bsky_password,
-                aria_label="App password",
                 auto_complete="off",
                 width="100%",
             ),
@@ -200,11 +204,11 @@ def _bluesky_form() -> rx.Component:
             ),
             rx.cond(
                 S.bsky_advanced,
-                rx.input(
+                _input(
+                    "PDS URL",
+                    S.bsky_pds,
+                    S.set_bsky_pds,
                     placeholder="https://bsky.social (your own PDS, optional)",
-                    value=S.bsky_pds,
-                    on_change=S.set_bsky_pds,
-                    aria_label="PDS URL",
                     width="100%",
                 ),
                 rx.link(

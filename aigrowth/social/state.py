@@ -9,10 +9,13 @@ event loop stays free.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any, TypeVar
 
 import reflex as rx
 
@@ -20,6 +23,10 @@ from aigrowth.accounts.state import navigate_to, session_token, session_user_id
 from aigrowth.db import session_scope
 from aigrowth.social import service
 from aigrowth.ui.theme import PLATFORM_LABELS as LABELS
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+LOGIN = "/login?next=/accounts"
 
 _HEALTH_LABELS = {
     "active": "Active",
@@ -123,11 +130,27 @@ class SocialAccountsState(rx.State):
         self.bsky_advanced = not self.bsky_advanced
 
     # ------------------------------------------------------------ connecting
+    def _row(self, account_id: str) -> dict[str, str] | None:
+        return next((a for a in self.accounts if a["id"] == account_id), None)
+
+    async def _in_thread(self, call: Callable[[], T], failed: str) -> tuple[T | None, Any]:
+        """Run a blocking service call off the event loop → (result, None), or
+        (None, an error toast) with `busy` cleared: SocialError says why, others `failed`."""
+        try:
+            return await asyncio.to_thread(call), None
+        except service.SocialError as exc:
+            self.busy = ""
+            return None, rx.toast.error(str(exc))
+        except Exception:
+            log.exception("accounts page action failed")
+            self.busy = ""
+            return None, rx.toast.error(failed)
+
     async def _begin(self, platform: str, instance_url: str = "", kind: str = ""):
         """Start an OAuth connect; `kind` = "page" asks LinkedIn for company pages."""
         uid = session_user_id(self)
         if uid is None:
-            yield rx.redirect("/login?next=/accounts")
+            yield rx.redirect(LOGIN)
             return
         token = session_token(self)
         self.busy = f"{platform}:{kind}" if kind else platform
@@ -144,17 +167,8 @@ class SocialAccountsState(rx.State):
                     extra={"account_type": kind} if kind else None,
                 )
 
-        try:
-            url = await asyncio.to_thread(run)
-        except service.SocialError as exc:
-            self.busy = ""
-            yield rx.toast.error(str(exc))
-            return
-        except Exception:
-            self.busy = ""
-            yield rx.toast.error("Could not start the connection. Please try again.")
-            return
-        yield navigate_to(url)
+        url, error = await self._in_thread(run, "Could not start the connection. Please try again.")
+        yield error or navigate_to(url)
 
     @rx.event
     async def connect(self, platform: str):
@@ -178,7 +192,7 @@ class SocialAccountsState(rx.State):
     async def connect_bluesky(self):
         uid = session_user_id(self)
         if uid is None:
-            yield rx.redirect("/login?next=/accounts")
+            yield rx.redirect(LOGIN)
             return
         handle, password, pds = self.bsky_handle, self.bsky_password, self.bsky_pds
         self.busy = "bluesky"
@@ -191,15 +205,9 @@ class SocialAccountsState(rx.State):
                 )
                 return account.handle
 
-        try:
-            name = await asyncio.to_thread(run)
-        except service.SocialError as exc:
-            self.busy = ""
-            yield rx.toast.error(str(exc))
-            return
-        except Exception:
-            self.busy = ""
-            yield rx.toast.error("Could not connect to Bluesky. Please try again.")
+        name, error = await self._in_thread(run, "Could not connect to Bluesky. Please try again.")
+        if error:
+            yield error
             return
         self.busy = ""
         self.bsky_password = ""
@@ -209,7 +217,7 @@ class SocialAccountsState(rx.State):
 
     @rx.event
     async def reconnect(self, account_id: str):
-        row = next((a for a in self.accounts if a["id"] == account_id), None)
+        row = self._row(account_id)
         if row is None:
             return
         if row["platform"] == "bluesky":
@@ -225,7 +233,7 @@ class SocialAccountsState(rx.State):
     # ------------------------------------------------------------ disconnecting
     @rx.event
     def ask_disconnect(self, account_id: str):
-        row = next((a for a in self.accounts if a["id"] == account_id), None)
+        row = self._row(account_id)
         if row is None:
             return
         self.confirm_id = account_id
@@ -249,11 +257,9 @@ class SocialAccountsState(rx.State):
             with session_scope() as db:
                 return service.disconnect(account_id, user_id=uid, session=db)
 
-        try:
-            revoked = await asyncio.to_thread(run)
-        except service.SocialError as exc:
-            self.busy = ""
-            yield rx.toast.error(str(exc))
+        revoked, error = await self._in_thread(run, "Could not disconnect. Please try again.")
+        if error:
+            yield error
             return
         self.busy = ""
         self._refresh(uid)

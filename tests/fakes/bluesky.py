@@ -95,6 +95,9 @@ class BlueskyFake(FakeServer):
     def did_of(self, handle: str) -> str:
         return next(d for d, u in self.users.items() if u["handle"] == handle)
 
+    def settings(self) -> dict[str, str]:
+        return {"BLUESKY_APPVIEW_URL": self.base_url}
+
     def routes(self) -> list[Route]:
         x = "/xrpc/"
         return [

@@ -250,6 +250,10 @@ class FakeServer:
     def routes(self) -> list[BaseRoute]:
         raise NotImplementedError
 
+    def settings(self) -> dict[str, str]:
+        """Environment variables that point the app at this fake (once started)."""
+        return {}
+
     # -- helpers for subclasses
     def record_create(self, kind: str, payload: Any) -> None:
         with self.lock:

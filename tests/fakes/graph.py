@@ -190,6 +190,15 @@ class GraphFake(FakeServer):
         super().__init__()
         self.state = GraphState(**state)
 
+    def settings(self) -> dict[str, str]:
+        return {
+            "META_APP_ID": self.state.app_id,
+            "META_APP_SECRET": self.state.app_secret,
+            "GRAPH_API_BASE": self.base_url,
+            "GRAPH_API_VERSION": self.state.version,
+            "FACEBOOK_AUTH_BASE": self.base_url,
+        }
+
     def image_url(self, name: str = "photo.jpg") -> str:
         """A "public" JPEG this server serves, for Instagram containers."""
         return f"{self.base_url}/media/{name}"

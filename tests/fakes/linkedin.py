@@ -150,6 +150,16 @@ class LinkedInFake(FakeServer):
         super().__init__()
         self.state = LinkedInState(**state)
 
+    def settings(self) -> dict[str, str]:
+        return {
+            "LINKEDIN_CLIENT_ID": self.state.client_id,
+            "LINKEDIN_CLIENT_SECRET": self.state.client_secret,
+            "LINKEDIN_API_BASE": self.base_url,
+            "LINKEDIN_AUTH_BASE": self.base_url,
+            "LINKEDIN_VERSION": "202511",
+            "LINKEDIN_EXTRA_SCOPES": "",
+        }
+
     def rate_limit(self, n: int = 1, *, path: str | None = None) -> None:
         """LinkedIn's 429: a JSON body and no rate-limit headers at all."""
         body = {

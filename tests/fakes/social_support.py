@@ -4,6 +4,7 @@ fakes, and walking an OAuth redirect through a fake's auto-approving authorize p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,9 @@ from aigrowth.accounts.models import User
 from aigrowth.accounts.service import SESSION_COOKIE, create_session
 from aigrowth.settings import reset_settings_cache
 from aigrowth.social import service
+from aigrowth.social.connectors.base import PublishContext
 from aigrowth.social.models import SocialAccount
+from tests.fakes.common import FakeServer
 
 
 def make_user(session: Session, email: str | None = None) -> tuple[User, str]:
@@ -33,6 +36,63 @@ def set_env(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     reset_settings_cache()
+
+
+def serve(fake: FakeServer, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iterator[Any]:
+    """Start `fake` and point the settings at it (for a fixture: `yield from serve(...)`).
+
+    Short HTTP timeouts keep the slow-response tests fast; `env` adds or overrides."""
+    with fake:
+        set_env(monkeypatch, **{"SOCIAL_HTTP_TIMEOUT": "1", **fake.settings(), **env})
+        yield fake
+
+
+def fast_polling(monkeypatch: pytest.MonkeyPatch, platform: str) -> Any:
+    """The platform's connector, polling containers every 20 ms for at most 2 s."""
+    from aigrowth.social.connectors.base import get_connector
+
+    connector = get_connector(platform)
+    monkeypatch.setattr(connector, "poll_interval", 0.02)
+    monkeypatch.setattr(connector, "poll_timeout", 2.0)
+    return connector
+
+
+def publish_ctx(
+    session: Session, account: SocialAccount, text: str, state: dict | None = None, **kw: Any
+) -> PublishContext:
+    """A publish context with fresh tokens; `ctx.saved` lists what the connector saved."""
+    ref = service.ensure_fresh_token(account.id, session=session)
+    saved: list[dict] = []
+    kw.setdefault("save_state", saved.append)
+    kw.setdefault("publish_state", state if state is not None else {})
+    ctx = PublishContext(account=ref, text=text, **kw)
+    ctx.saved = saved  # type: ignore[attr-defined]
+    return ctx
+
+
+class Attempts:
+    """Publish contexts for the attempts of one post: each starts from the state the
+    last one saved (as the publisher keeps it), and `publish_calls_at_save` records how
+    many publish calls the fake had seen at each save (saved before publishing = 0)."""
+
+    def __init__(
+        self, session: Session, account: SocialAccount, fake: Any, **defaults: Any
+    ) -> None:
+        self.session, self.account, self.fake, self.defaults = session, account, fake, defaults
+        self.saved: list[dict] = []
+        self.publish_calls_at_save: list[int] = []
+
+    def make(self, text: str | None = None, **kw: Any) -> PublishContext:
+        def save(state: dict) -> None:
+            self.saved.append(state)
+            self.publish_calls_at_save.append(len(self.fake.state.publish_calls))
+
+        values = {**self.defaults, **kw}
+        if text is not None:
+            values["text"] = text
+        ref = service.ensure_fresh_token(self.account.id, session=self.session)
+        state = dict(self.saved[-1]) if self.saved else {}
+        return PublishContext(account=ref, publish_state=state, save_state=save, **values)
 
 
 def authorize(url: str) -> str:
@@ -59,6 +119,7 @@ def connect_oauth(
     *,
     user: tuple[User, str] | None = None,
     url_has: tuple[str, ...] = (),
+    url_lacks: tuple[str, ...] = (),
     order_by: Any = None,
     **begin: Any,
 ) -> list[SocialAccount]:
@@ -74,6 +135,8 @@ def connect_oauth(
     )
     for part in url_has:
         assert part in url, (part, url)
+    for part in url_lacks:
+        assert part not in url, (part, url)
     resp = callback_client(token).get(authorize(url))
     assert resp.status_code == 303, resp.text
     assert f"connected={platform}" in resp.headers["location"], resp.headers["location"]

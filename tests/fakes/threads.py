@@ -110,6 +110,14 @@ class ThreadsFake(FakeServer):
         super().__init__()
         self.state = ThreadsState(**state)
 
+    def settings(self) -> dict[str, str]:
+        return {
+            "THREADS_APP_ID": self.state.app_id,
+            "THREADS_APP_SECRET": self.state.app_secret,
+            "THREADS_API_BASE": self.base_url,
+            "THREADS_AUTH_BASE": self.base_url,
+        }
+
     def throttle(self, n: int = 1, *, path: str | None = None) -> None:
         """Graph-style throttling: HTTP 400 with code 4 (read the code, not the status)."""
         body = {

@@ -65,6 +65,14 @@ class XFake(FakeServer):
     def authorize_url(self) -> str:
         return f"{self.base_url}/i/oauth2/authorize"
 
+    def settings(self) -> dict[str, str]:
+        return {
+            "X_CLIENT_ID": self.client_id,
+            "X_CLIENT_SECRET": self.client_secret,
+            "X_API_BASE": self.base_url,
+            "X_AUTH_URL": self.authorize_url,
+        }
+
     def routes(self) -> list[Route]:
         return [
             Route("/i/oauth2/authorize", self.oauth.authorize, methods=["GET"]),

@@ -21,14 +21,18 @@ from aigrowth.social.connectors.base import (
 from aigrowth.social.connectors.bluesky import make_tid
 from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.bluesky import TID_RE, BlueskyFake
-from tests.fakes.social_support import make_user, set_env
+from tests.fakes.social_support import (
+    make_user,
+    serve,
+)
+from tests.fakes.social_support import (
+    publish_ctx as ctx,
+)
 
 
 @pytest.fixture
 def bsky(app_env, monkeypatch):
-    with BlueskyFake() as fake:
-        set_env(monkeypatch, BLUESKY_APPVIEW_URL=fake.base_url, SOCIAL_HTTP_TIMEOUT="2")
-        yield fake
+    yield from serve(BlueskyFake(), monkeypatch, SOCIAL_HTTP_TIMEOUT="2")
 
 
 def connect(session: Session, fake: BlueskyFake) -> SocialAccount:
@@ -40,20 +44,6 @@ def connect(session: Session, fake: BlueskyFake) -> SocialAccount:
         pds_url=fake.base_url,
         session=session,
     )
-
-
-def ctx(session: Session, account: SocialAccount, text: str, state: dict | None = None, **kw):
-    ref = service.ensure_fresh_token(account.id, session=session)
-    saved: list[dict] = []
-    c = PublishContext(
-        account=ref,
-        text=text,
-        publish_state=state if state is not None else {},
-        save_state=saved.append,
-        **kw,
-    )
-    c.saved = saved  # type: ignore[attr-defined]
-    return c
 
 
 def test_connect_with_app_password(bsky, session):

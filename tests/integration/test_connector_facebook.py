@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
@@ -18,47 +18,22 @@ from aigrowth.social.connectors.base import (
 from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.graph import GraphFake
 from tests.fakes.social_support import (
-    authorize,
-    callback_client,
     connect_oauth,
     make_user,
-    set_env,
+    serve,
+)
+from tests.fakes.social_support import (
+    publish_ctx as ctx_for,
 )
 
 
 @pytest.fixture
 def graph(app_env, monkeypatch):
-    with GraphFake() as fake:
-        set_env(
-            monkeypatch,
-            META_APP_ID=fake.state.app_id,
-            META_APP_SECRET=fake.state.app_secret,
-            GRAPH_API_BASE=fake.base_url,
-            GRAPH_API_VERSION="v24.0",
-            FACEBOOK_AUTH_BASE=fake.base_url,
-            SOCIAL_HTTP_TIMEOUT="1",
-        )
-        yield fake
+    yield from serve(GraphFake(), monkeypatch)
 
 
-def connect(session: Session, fake: GraphFake, platform: str = "facebook") -> list[SocialAccount]:
-    user, token = make_user(session)
-    url = service.begin_connect(platform, user_id=user.id, session=session, session_token=token)
-    assert "/v24.0/dialog/oauth?" in url and "state=" in url
-    resp = callback_client(token).get(authorize(url))
-    assert resp.status_code == 303 and f"connected={platform}" in resp.headers["location"]
-    return list(
-        session.exec(
-            select(SocialAccount)
-            .where(SocialAccount.user_id == user.id)
-            .order_by(SocialAccount.account_id)
-        ).all()
-    )
-
-
-def ctx_for(session: Session, account: SocialAccount, text: str, **kw) -> PublishContext:
-    ref = service.ensure_fresh_token(account.id, session=session)
-    return PublishContext(account=ref, text=text, **kw)
+def connect(session: Session, fake: GraphFake) -> list[SocialAccount]:
+    return connect_oauth(session, "facebook", url_has=("/v24.0/dialog/oauth?", "state="))
 
 
 def test_connect_gives_one_account_per_page_with_its_page_token(graph, session):

@@ -7,73 +7,51 @@ and a publish whose answer was lost is found again instead of being published tw
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
     Media,
     PermanentError,
-    PublishContext,
     RetryableError,
     UnknownOutcomeError,
-    get_connector,
 )
 from aigrowth.social.models import SocialAccount
 from tests.fakes.graph import GraphFake
-from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.social_support import (
+    Attempts,
+    connect_oauth,
+    fast_polling,
+    serve,
+)
 
 IG = "17841400000000001"
 
 
 @pytest.fixture
 def graph(app_env, monkeypatch):
-    with GraphFake() as fake:
-        set_env(
-            monkeypatch,
-            META_APP_ID=fake.state.app_id,
-            META_APP_SECRET=fake.state.app_secret,
-            GRAPH_API_BASE=fake.base_url,
-            GRAPH_API_VERSION="v24.0",
-            FACEBOOK_AUTH_BASE=fake.base_url,
-            SOCIAL_HTTP_TIMEOUT="1",
-        )
-        yield fake
+    yield from serve(GraphFake(), monkeypatch)
 
 
 @pytest.fixture
 def connector(monkeypatch):
-    c = get_connector("instagram")
-    monkeypatch.setattr(c, "poll_interval", 0.02)
-    monkeypatch.setattr(c, "poll_timeout", 2.0)
-    return c
+    return fast_polling(monkeypatch, "instagram")
 
 
 def connect(session: Session, fake: GraphFake) -> SocialAccount:
-    user, token = make_user(session)
-    url = service.begin_connect("instagram", user_id=user.id, session=session, session_token=token)
-    assert "instagram_content_publish" in url
-    resp = callback_client(token).get(authorize(url))
-    assert resp.status_code == 303 and "connected=instagram" in resp.headers["location"]
-    return session.exec(select(SocialAccount).where(SocialAccount.user_id == user.id)).one()
+    (account,) = connect_oauth(session, "instagram", url_has=("instagram_content_publish",))
+    return account
 
 
-class Ctx:
-    """A publish context whose saved states are kept, like the publisher keeps them."""
-
-    def __init__(self, session: Session, account: SocialAccount, fake: GraphFake) -> None:
-        self.session, self.account, self.fake = session, account, fake
-        self.saved: list[dict] = []
-        self.publish_calls_at_save: list[int] = []
-
-    def make(self, text: str = "Fresh roast today ☕ #coffee", **kw) -> PublishContext:
-        def save(state: dict) -> None:
-            self.saved.append(state)
-            self.publish_calls_at_save.append(len(self.fake.state.publish_calls))
-
-        kw.setdefault("media", [Media(url=self.fake.image_url())])
-        ref = service.ensure_fresh_token(self.account.id, session=self.session)
-        state = dict(self.saved[-1]) if self.saved else {}
-        return PublishContext(account=ref, text=text, publish_state=state, save_state=save, **kw)
+def Ctx(session: Session, account: SocialAccount, fake: GraphFake) -> Attempts:
+    """Attempts of one post with an image Instagram can download."""
+    return Attempts(
+        session,
+        account,
+        fake,
+        text="Fresh roast today ☕ #coffee",
+        media=[Media(url=fake.image_url())],
+    )
 
 
 def test_connect_lists_instagram_professional_accounts_behind_pages(graph, session):

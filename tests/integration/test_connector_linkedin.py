@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aigrowth.dbtypes import utcnow
 from aigrowth.social import service
@@ -25,7 +25,11 @@ from tests.fakes.social_support import (
     callback_client,
     connect_oauth,
     make_user,
+    serve,
     set_env,
+)
+from tests.fakes.social_support import (
+    publish_ctx as ctx_for,
 )
 
 ORG = "w_organization_social r_organization_social rw_organization_admin"
@@ -33,38 +37,18 @@ ORG = "w_organization_social r_organization_social rw_organization_admin"
 
 @pytest.fixture
 def li(app_env, monkeypatch):
-    with LinkedInFake() as fake:
-        set_env(
-            monkeypatch,
-            LINKEDIN_CLIENT_ID=fake.state.client_id,
-            LINKEDIN_CLIENT_SECRET=fake.state.client_secret,
-            LINKEDIN_API_BASE=fake.base_url,
-            LINKEDIN_AUTH_BASE=fake.base_url,
-            LINKEDIN_VERSION="202511",
-            LINKEDIN_EXTRA_SCOPES="",
-            SOCIAL_HTTP_TIMEOUT="1",
-        )
-        yield fake
+    yield from serve(LinkedInFake(), monkeypatch)
 
 
 def connect(session: Session, fake: LinkedInFake) -> list[SocialAccount]:
-    user, token = make_user(session)
-    url = service.begin_connect("linkedin", user_id=user.id, session=session, session_token=token)
-    assert "code_challenge" not in url and "state=" in url
-    resp = callback_client(token).get(authorize(url))
-    assert resp.status_code == 303 and "connected=linkedin" in resp.headers["location"]
-    return list(
-        session.exec(
-            select(SocialAccount)
-            .where(SocialAccount.user_id == user.id)
-            .order_by(SocialAccount.account_type.desc())
-        ).all()
+    # No PKCE for web apps: `state` protects the flow. Profile first, then Pages.
+    return connect_oauth(
+        session,
+        "linkedin",
+        url_has=("state=",),
+        url_lacks=("code_challenge",),
+        order_by=SocialAccount.account_type.desc(),
     )
-
-
-def ctx_for(session: Session, account: SocialAccount, text: str, **kw) -> PublishContext:
-    ref = service.ensure_fresh_token(account.id, session=session)
-    return PublishContext(account=ref, text=text, **kw)
 
 
 def test_connect_member_profile_stores_encrypted_token(li, session):

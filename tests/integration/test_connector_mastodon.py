@@ -16,42 +16,25 @@ from aigrowth.social.connectors.base import (
 )
 from aigrowth.social.models import AccountStatus, MastodonApp, SocialAccount
 from tests.fakes.mastodon import MastodonFake, expire_idempotency
-from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.social_support import (
+    connect_oauth,
+    make_user,
+    serve,
+    set_env,
+)
+from tests.fakes.social_support import (
+    publish_ctx as ctx,
+)
 
 
 @pytest.fixture
 def masto(app_env, monkeypatch):
-    with MastodonFake(max_characters=600) as fake:
-        set_env(monkeypatch, SOCIAL_HTTP_TIMEOUT="2")
-        yield fake
+    yield from serve(MastodonFake(max_characters=600), monkeypatch, SOCIAL_HTTP_TIMEOUT="2")
 
 
 def connect(session: Session, fake: MastodonFake) -> SocialAccount:
-    user, token = make_user(session)
-    url = service.begin_connect(
-        "mastodon",
-        user_id=user.id,
-        session=session,
-        session_token=token,
-        instance_url=fake.base_url,
-    )
-    resp = callback_client(token).get(authorize(url))
-    assert "connected=mastodon" in resp.headers["location"], resp.headers["location"]
-    return session.exec(select(SocialAccount).where(SocialAccount.user_id == user.id)).one()
-
-
-def ctx(session, account, text, state=None, **kw):
-    ref = service.ensure_fresh_token(account.id, session=session)
-    saved: list[dict] = []
-    c = PublishContext(
-        account=ref,
-        text=text,
-        publish_state=state if state is not None else {},
-        save_state=saved.append,
-        **kw,
-    )
-    c.saved = saved  # type: ignore[attr-defined]
-    return c
+    (account,) = connect_oauth(session, "mastodon", instance_url=fake.base_url)
+    return account
 
 
 def test_connect_registers_app_once_and_caches_limit(masto, session):

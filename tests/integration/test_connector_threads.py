@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aigrowth.dbtypes import utcnow
 from aigrowth.social import service
@@ -15,67 +15,34 @@ from aigrowth.social.connectors.base import (
     ReconnectRequired,
     RetryableError,
     UnknownOutcomeError,
-    get_connector,
 )
 from aigrowth.social.models import AccountStatus, SocialAccount
-from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.social_support import (
+    Attempts,
+    connect_oauth,
+    fast_polling,
+    serve,
+)
 from tests.fakes.threads import ThreadsFake
 
 
 @pytest.fixture
 def th(app_env, monkeypatch):
-    with ThreadsFake() as fake:
-        set_env(
-            monkeypatch,
-            THREADS_APP_ID=fake.state.app_id,
-            THREADS_APP_SECRET=fake.state.app_secret,
-            THREADS_API_BASE=fake.base_url,
-            THREADS_AUTH_BASE=fake.base_url,
-            SOCIAL_HTTP_TIMEOUT="1",
-        )
-        yield fake
+    yield from serve(ThreadsFake(), monkeypatch)
 
 
 @pytest.fixture
 def connector(monkeypatch):
-    c = get_connector("threads")
-    monkeypatch.setattr(c, "poll_interval", 0.02)
-    monkeypatch.setattr(c, "poll_timeout", 2.0)
-    return c
+    return fast_polling(monkeypatch, "threads")
 
 
 def connect(session: Session, fake: ThreadsFake) -> SocialAccount:
-    user, token = make_user(session)
-    url = service.begin_connect("threads", user_id=user.id, session=session, session_token=token)
-    assert "threads_content_publish" in url and "state=" in url
-    resp = callback_client(token).get(authorize(url))
-    assert resp.status_code == 303 and "connected=threads" in resp.headers["location"]
-    return session.exec(select(SocialAccount).where(SocialAccount.user_id == user.id)).one()
+    (account,) = connect_oauth(session, "threads", url_has=("threads_content_publish", "state="))
+    return account
 
 
-class Ctx:
-    def __init__(self, session: Session, account: SocialAccount, fake: ThreadsFake) -> None:
-        self.session, self.account, self.fake = session, account, fake
-        self.saved: list[dict] = []
-        self.publishes_at_save: list[int] = []
-
-    def make(self, text: str = "Shipping today 🚀", **kw) -> PublishContext:
-        def save(state: dict) -> None:
-            self.saved.append(state)
-            self.publishes_at_save.append(len(self.fake.state.publish_calls))
-
-        ref = service.ensure_fresh_token(self.account.id, session=self.session)
-        state = dict(self.saved[-1]) if self.saved else {}
-        return PublishContext(account=ref, text=text, publish_state=state, save_state=save, **kw)
-
-
-def test_connect_exchanges_the_short_token_for_a_long_lived_one(th, session):
-    account = connect(session, th)
-    assert account.account_id == th.state.user["id"] and account.handle == "fran.founder"
-    ref = service.account_ref(account.id, session=session)
-    assert th.state.tokens[ref.access_token].kind == "long"
-    assert account.token_expires_at > utcnow() + timedelta(days=59)
-    assert ref.access_token not in (account.access_token_enc or "")
+def Ctx(session: Session, account: SocialAccount, fake: ThreadsFake) -> Attempts:
+    return Attempts(session, account, fake, text="Shipping today 🚀")
 
 
 def _age(session: Session, account: SocialAccount, *, days_old: float, days_left: float) -> None:
@@ -141,7 +108,7 @@ def test_publish_two_steps_and_no_double_publish_after_a_lost_answer(th, session
     with pytest.raises(UnknownOutcomeError):
         connector.publish(c.make())
     (container_id,) = th.state.containers
-    assert c.saved[0]["threads_container_id"] == container_id and c.publishes_at_save[0] == 0
+    assert c.saved[0]["threads_container_id"] == container_id and c.publish_calls_at_save[0] == 0
     assert th.creates_of("container")[0]["media_type"] == "TEXT"
     (media_id,) = th.state.media
     found = connector.lookup(c.make())

@@ -23,22 +23,22 @@ from aigrowth.social.connectors.base import (
     get_connector,
 )
 from aigrowth.social.models import AccountStatus, SocialAccount
-from tests.fakes.social_support import authorize, callback_client, make_user, set_env
+from tests.fakes.social_support import (
+    authorize,
+    callback_client,
+    make_user,
+    serve,
+    set_env,
+)
+from tests.fakes.social_support import (
+    publish_ctx as ctx_for,
+)
 from tests.fakes.x import XFake
 
 
 @pytest.fixture
 def xfake(app_env, monkeypatch):
-    with XFake() as fake:
-        set_env(
-            monkeypatch,
-            X_CLIENT_ID=fake.client_id,
-            X_CLIENT_SECRET=fake.client_secret,
-            X_API_BASE=fake.base_url,
-            X_AUTH_URL=fake.authorize_url,
-            SOCIAL_HTTP_TIMEOUT="2",
-        )
-        yield fake
+    yield from serve(XFake(), monkeypatch, SOCIAL_HTTP_TIMEOUT="2")
 
 
 def connect_x(session: Session, fake: XFake) -> tuple[SocialAccount, str]:
@@ -49,14 +49,6 @@ def connect_x(session: Session, fake: XFake) -> tuple[SocialAccount, str]:
     assert resp.headers["location"].endswith("/accounts?connected=x&count=1")
     account = session.exec(select(SocialAccount).where(SocialAccount.user_id == user.id)).one()
     return account, token
-
-
-def ctx_for(session: Session, account: SocialAccount, text: str, **kw) -> PublishContext:
-    saved: list[dict] = []
-    ref = service.ensure_fresh_token(account.id, session=session)
-    ctx = PublishContext(account=ref, text=text, save_state=saved.append, **kw)
-    ctx.saved = saved  # type: ignore[attr-defined]
-    return ctx
 
 
 def test_connect_flow_uses_pkce_and_stores_encrypted_tokens(xfake, session, db_url):

@@ -197,6 +197,14 @@ class Metrics:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+def as_int(value: Any) -> int | None:
+    """A platform's counter as an int; None when absent or not a number (store NULL)."""
+    try:
+        return None if value is None else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _noop_save(_state: dict[str, Any]) -> None:
     return None
 
@@ -586,6 +594,19 @@ def oauth_error(exc: Exception, *, what: str) -> ConnectorError:
         if isinstance(exc, lib.HTTPError):
             return RetryableError(f"{what}: {type(exc).__name__}")
     return PermanentError(f"{what}: {exc}")
+
+
+def oauth_token(
+    client: Any, url: str, *, what: str, refresh_token: str | None = None, **params: Any
+) -> dict:
+    """The authorization-code exchange (`params`: code, code_verifier) or, given
+    `refresh_token`, a refresh, through an authlib client; failures are classified."""
+    try:
+        if refresh_token is not None:
+            return client.refresh_token(url, refresh_token=refresh_token)
+        return client.fetch_token(url, grant_type="authorization_code", **params)
+    except Exception as exc:
+        raise oauth_error(exc, what=what) from exc
 
 
 def token_set_from_oauth(token: dict[str, Any], *, previous_refresh: str | None = None) -> TokenSet:

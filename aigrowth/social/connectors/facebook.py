@@ -21,25 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from aigrowth.social.connectors.base import (
-    AccountRef,
     ConnectedAccount,
-    Connector,
     ConnectRequest,
     Metrics,
     PermanentError,
     PublishContext,
     PublishResult,
     TokenSet,
+    as_int,
     send,
 )
 from aigrowth.social.connectors.meta_common import (
-    facebook_login_url,
-    facebook_pages,
-    facebook_user_token,
-    graph_base,
-    graph_call,
+    FacebookLoginConnector,
+    insight_values,
     raise_for_graph,
-    revoke_facebook_login,
     same_text,
 )
 
@@ -49,38 +44,15 @@ _PUBLISH_TASKS = {"CREATE_CONTENT", "MANAGE"}
 LOOKUP_WINDOW = timedelta(hours=24)
 
 
-class FacebookConnector(Connector):
+class FacebookConnector(FacebookLoginConnector):
     platform = "facebook"
     label = "Facebook"
-    uses_pkce = False
-    required_settings = ("meta_app_id", "meta_app_secret")
-    register_url = "https://developers.facebook.com/apps/"
-    login_family = "meta"
     max_media = 10
-
-    @property
-    def api(self) -> str:
-        return graph_base(self.settings)
-
-    # ------------------------------------------------------------------ connect
-    def begin_connect(self, req: ConnectRequest) -> str:
-        return facebook_login_url(
-            self.settings, redirect_uri=req.redirect_uri, state=req.state, scopes=SCOPES
-        )
+    oauth_scopes = SCOPES
+    page_fields = "id,name,access_token,tasks,picture{url}"
 
     def complete_connect(self, req: ConnectRequest, *, code: str = "") -> list[ConnectedAccount]:
-        s = self.settings
-        with self.client(self.api) as http:
-            user_token, _ = facebook_user_token(
-                http, s, code=code, redirect_uri=req.redirect_uri, label=self.label
-            )
-            me, pages = facebook_pages(
-                http,
-                s,
-                user_token=user_token,
-                label=self.label,
-                fields="id,name,access_token,tasks,picture{url}",
-            )
+        me, pages = self._login(req, code)
         accounts = []
         for page in pages:
             tasks = set(page.get("tasks") or _PUBLISH_TASKS)
@@ -107,32 +79,7 @@ class FacebookConnector(Connector):
             )
         return accounts
 
-    # No per-account revocation: Meta grants the app once per person, and that grant
-    # also serves their other Pages and Instagram accounts. The service calls
-    # `revoke_login` when the last account from that login is disconnected.
-
-    def revoke_login(self, account: AccountRef) -> bool:
-        """Remove the app from the person's Facebook account (every Page and Instagram
-        account connected through that login stops working)."""
-        user_id = account.meta.get("user_id")
-        if not user_id:
-            return False
-        with self.client(self.api) as http:
-            revoke_facebook_login(http, self.settings, user_id=str(user_id), label=self.label)
-        return True
-
     # ------------------------------------------------------------------ publish
-    def _call(self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any) -> dict:
-        return graph_call(
-            http,
-            method,
-            path,
-            token=ctx.account.access_token,
-            label=self.label,
-            app_secret=self.settings.meta_app_secret,
-            **kw,
-        )
-
     def _upload_photos(self, http: Any, ctx: PublishContext) -> list[str]:
         """Unpublished photos for ``attached_media`` (ids kept across attempts)."""
         done: list[str] = list(ctx.publish_state.get("fb_photo_ids") or [])
@@ -243,29 +190,23 @@ class FacebookConnector(Connector):
                 # Insights need read_insights and a Page with enough followers; the
                 # counts above still stand, the missing figures stay NULL.
                 insights = {}
-        values = {
-            item.get("name"): ((item.get("values") or [{}])[0]).get("value")
-            for item in insights.get("data") or []
-        }
-        views = _int(values.get("post_total_media_view_unique"))
+        values = insight_values(insights)
+        views = as_int(values.get("post_total_media_view_unique"))
         return Metrics(
             # The unique-views metric replaced the retired *_impressions_unique ones.
             impressions=views,
             reach=views,
-            clicks=_int(values.get("post_clicks")),
-            likes=_int(((counts.get("reactions") or {}).get("summary") or {}).get("total_count")),
-            comments=_int(((counts.get("comments") or {}).get("summary") or {}).get("total_count")),
+            clicks=as_int(values.get("post_clicks")),
+            likes=_summary_total(counts, "reactions"),
+            comments=_summary_total(counts, "comments"),
             # Graph omits "shares" when nobody shared: that is a zero, not a missing figure.
-            shares=_int((counts.get("shares") or {}).get("count", 0)),
+            shares=as_int((counts.get("shares") or {}).get("count", 0)),
             raw={"counts": counts, "insights": values},
         )
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
+def _summary_total(counts: dict[str, Any], edge: str) -> int | None:
+    return as_int(((counts.get(edge) or {}).get("summary") or {}).get("total_count"))
 
 
 def _parse_time(value: Any) -> datetime | None:

@@ -43,9 +43,10 @@ from aigrowth.social.connectors.base import (
     ReconnectRequired,
     RetryableError,
     TokenSet,
+    as_int,
     error_detail,
     oauth_client,
-    oauth_error,
+    oauth_token,
     raise_for_response,
     send,
     token_set_from_oauth,
@@ -188,14 +189,9 @@ class LinkedInConnector(Connector):
     def complete_connect(self, req: ConnectRequest, *, code: str = "") -> list[ConnectedAccount]:
         pages_only = req.extra.get("account_type") == "page"
         with self._oauth(req.redirect_uri) as client:
-            try:
-                token = client.fetch_token(
-                    f"{self.auth_base}/oauth/v2/accessToken",
-                    grant_type="authorization_code",
-                    code=code,
-                )
-            except Exception as exc:
-                raise oauth_error(exc, what="LinkedIn sign-in") from exc
+            token = oauth_token(
+                client, f"{self.auth_base}/oauth/v2/accessToken", what="LinkedIn sign-in", code=code
+            )
         tokens = self._token_set(token)
         granted = set(tokens.scopes.replace(",", " ").split())
         with self.client(self.api) as http:
@@ -275,12 +271,12 @@ class LinkedInConnector(Connector):
                 "LinkedIn access expired (LinkedIn gives this app no refresh token); reconnect."
             )
         with self._oauth() as client:
-            try:
-                token = client.refresh_token(
-                    f"{self.auth_base}/oauth/v2/accessToken", refresh_token=account.refresh_token
-                )
-            except Exception as exc:
-                raise oauth_error(exc, what="LinkedIn token refresh") from exc
+            token = oauth_token(
+                client,
+                f"{self.auth_base}/oauth/v2/accessToken",
+                what="LinkedIn token refresh",
+                refresh_token=account.refresh_token,
+            )
         return self._token_set(token, previous_refresh=account.refresh_token)
 
     def revoke(self, account: AccountRef) -> bool:
@@ -448,12 +444,12 @@ class LinkedInConnector(Connector):
             return Metrics(raw={"unavailable": "no statistics yet"})
         total = elements[0].get("totalShareStatistics") or {}
         return Metrics(
-            impressions=_int(total.get("impressionCount")),
-            reach=_int(total.get("uniqueImpressionsCount")),
-            clicks=_int(total.get("clickCount")),
-            likes=_int(total.get("likeCount")),
-            comments=_int(total.get("commentCount")),
-            shares=_int(total.get("shareCount")),
+            impressions=as_int(total.get("impressionCount")),
+            reach=as_int(total.get("uniqueImpressionsCount")),
+            clicks=as_int(total.get("clickCount")),
+            likes=as_int(total.get("likeCount")),
+            comments=as_int(total.get("commentCount")),
+            shares=as_int(total.get("shareCount")),
             raw=total,
         )
 
@@ -472,7 +468,7 @@ class LinkedInConnector(Connector):
                 # Needs r_member_postAnalytics (LINKEDIN_EXTRA_SCOPES): figures stay NULL.
                 return Metrics(raw={"unavailable": exc.message})
             elements = body.get("elements") or []
-            values[name] = _int(elements[0].get("count")) if elements else 0
+            values[name] = as_int(elements[0].get("count")) if elements else 0
         return Metrics(
             impressions=values.get("impressions"),
             reach=values.get("reach"),
@@ -482,13 +478,6 @@ class LinkedInConnector(Connector):
             clicks=None,
             raw=dict(values),
         )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 CONNECTOR_CLASS = LinkedInConnector

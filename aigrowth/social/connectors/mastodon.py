@@ -33,7 +33,7 @@ from aigrowth.social.connectors.base import (
     PublishResult,
     RetryableError,
     oauth_client,
-    oauth_error,
+    oauth_token,
     send,
     token_set_from_oauth,
 )
@@ -112,15 +112,13 @@ class MastodonConnector(Connector):
 
     def complete_connect(self, req: ConnectRequest, *, code: str = "") -> list[ConnectedAccount]:
         with self._oauth(req, req.redirect_uri) as client:
-            try:
-                token = client.fetch_token(
-                    f"{req.instance_url}/oauth/token",
-                    grant_type="authorization_code",
-                    code=code,
-                    code_verifier=req.code_verifier,
-                )
-            except Exception as exc:
-                raise oauth_error(exc, what="Mastodon sign-in") from exc
+            token = oauth_token(
+                client,
+                f"{req.instance_url}/oauth/token",
+                what="Mastodon sign-in",
+                code=code,
+                code_verifier=req.code_verifier,
+            )
         tokens = token_set_from_oauth(token)
         tokens.expires_at = None  # Mastodon tokens do not expire
         with self.client(req.instance_url) as http:

@@ -27,16 +27,23 @@ import json
 import time
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
 from aigrowth.social.connectors.base import (
+    AccountRef,
     AuthError,
+    Connector,
+    ConnectRequest,
+    Media,
     PermanentError,
+    PublishContext,
+    PublishResult,
     ReconnectRequired,
     RetryableError,
     UnknownOutcomeError,
+    oauth_client,
     send,
 )
 
@@ -229,136 +236,174 @@ def wait_for_container(
         sleep(interval)
 
 
-# ----------------------------------------------------------------- Facebook Login
-def graph_base(settings: Any) -> str:
-    return f"{settings.graph_api_base.rstrip('/')}/{settings.graph_api_version}"
+def token_call(
+    http: httpx.Client,
+    method: str,
+    path: str,
+    *,
+    label: str,
+    what: str,
+    reconnect_codes: tuple[int, ...],
+    **kw: Any,
+) -> dict[str, Any]:
+    """A sign-in/token request. Graph's token endpoints answer Graph-style errors (not
+    RFC 6749 ones), so this is plain HTTP; a refused code or token (`reconnect_codes`)
+    means the person has to connect again."""
+    resp = send(http, method, path, what=what, check=False, **kw)
+    if resp.status_code >= 400:
+        err = graph_error_body(resp)
+        if resp.status_code < 500 and int(err.get("code") or 0) in reconnect_codes:
+            raise ReconnectRequired(
+                f"{label} did not accept the sign-in ({err.get('message', 'refused')}); "
+                "please connect again.",
+                status=resp.status_code,
+                code=str(err.get("code", "")),
+            )
+        raise_for_graph(resp, label=label, what=what)
+    return resp.json()
 
 
-def facebook_login_url(settings: Any, *, redirect_uri: str, state: str, scopes: list[str]) -> str:
-    """The Facebook Login dialog (comma-separated scopes, `state` bound to the browser)."""
-    from aigrowth.social.connectors.base import oauth_client
-
-    dialog = f"{settings.facebook_auth_base.rstrip('/')}/{settings.graph_api_version}/dialog/oauth"
-    with oauth_client(
-        settings.meta_app_id, redirect_uri=redirect_uri, scope=",".join(scopes)
-    ) as client:
-        url, _ = client.create_authorization_url(dialog, state=state)
-    return url
-
-
-def facebook_user_token(
-    http: httpx.Client, settings: Any, *, code: str, redirect_uri: str, label: str
-) -> tuple[str, float | None]:
-    """code → short-lived user token → ~60-day user token (`fb_exchange_token`).
-
-    Returns (long-lived user token, seconds it lives). Graph's token endpoint answers
-    Graph-style errors, not RFC 6749 ones, so this is plain HTTP rather than authlib.
-    """
-    what = f"{label} sign-in"
-    resp = send(
-        http,
-        "GET",
-        "/oauth/access_token",
-        what=what,
-        check=False,
-        params={
-            "client_id": settings.meta_app_id,
-            "client_secret": settings.meta_app_secret,
-            "redirect_uri": redirect_uri,
-            "code": code,
-        },
-    )
-    _raise_login(resp, label=label, what=what)
-    short = resp.json()["access_token"]
-    resp = send(
-        http,
-        "GET",
-        "/oauth/access_token",
-        what=what,
-        check=False,
-        params={
-            "grant_type": "fb_exchange_token",
-            "client_id": settings.meta_app_id,
-            "client_secret": settings.meta_app_secret,
-            "fb_exchange_token": short,
-        },
-    )
-    _raise_login(resp, label=label, what=what)
-    body = resp.json()
-    expires = body.get("expires_in")
-    return str(body["access_token"]), float(expires) if expires else None
+def insight_values(body: dict[str, Any]) -> dict[str, Any]:
+    """{metric name: value} from an insights answer (``values[0]`` or ``total_value``)."""
+    values: dict[str, Any] = {}
+    for item in body.get("data") or []:
+        if item.get("total_value"):
+            values[item.get("name")] = item["total_value"].get("value")
+        else:
+            values[item.get("name")] = ((item.get("values") or [{}])[0]).get("value")
+    return values
 
 
-def _raise_login(resp: httpx.Response, *, label: str, what: str) -> None:
-    """A refused code is the user's sign-in failing: ask them to connect again."""
-    if resp.status_code < 400:
-        return
-    err = graph_error_body(resp)
-    if resp.status_code < 500 and int(err.get("code") or 0) in (100, 190, 1):
-        raise ReconnectRequired(
-            f"{label} did not accept the sign-in ({err.get('message', 'refused')}); "
-            "please connect again.",
-            status=resp.status_code,
-            code=str(err.get("code", "")),
-        )
-    raise_for_graph(resp, label=label, what=what)
+# ------------------------------------------------------------------ connectors
+class GraphConnector(Connector):
+    """Calls with the account's token to a Graph API (Facebook, Instagram, Threads)."""
 
+    uses_pkce = False
+    register_url = "https://developers.facebook.com/apps/"
+    api_prefix: ClassVar[str] = ""  # "/v1.0" on graph.threads.net
 
-def facebook_pages(
-    http: httpx.Client, settings: Any, *, user_token: str, label: str, fields: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(the user, the pages they manage with their page tokens) for one user token."""
-    me = graph_call(
-        http,
-        "GET",
-        "/me",
-        token=user_token,
-        label=label,
-        what=f"{label} profile",
-        app_secret=settings.meta_app_secret,
-        params={"fields": "id,name"},
-    )
-    pages: list[dict[str, Any]] = []
-    params: dict[str, Any] = {"fields": fields, "limit": 100}
-    for _ in range(10):  # follow paging for people with many pages
-        body = graph_call(
+    @property
+    def app_secret(self) -> str:
+        """For ``appsecret_proof`` (Facebook Login apps); "" = not sent."""
+        return ""
+
+    def _call(self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any) -> dict:
+        return graph_call(
             http,
-            "GET",
-            "/me/accounts",
-            token=user_token,
-            label=label,
-            what=f"{label} pages",
-            app_secret=settings.meta_app_secret,
-            params=params,
+            method,
+            f"{self.api_prefix}{path}",
+            token=ctx.account.access_token,
+            label=self.label,
+            app_secret=self.app_secret,
+            **kw,
         )
-        pages.extend(body.get("data") or [])
-        after = (body.get("paging") or {}).get("cursors", {}).get("after")
-        if not body.get("paging", {}).get("next") or not after:
-            break
-        params = {**params, "after": after}
-    return me, pages
+
+    def _permalink(self, http: Any, ctx: PublishContext, media_id: str) -> str:
+        """The post's URL; the post is already live, so a failure here costs only the URL."""
+        try:
+            body = self._call(
+                http,
+                "GET",
+                f"/{media_id}",
+                ctx,
+                what=f"{self.label} permalink",
+                params={"fields": "permalink"},
+            )
+        except Exception:  # never turn a published post into a failure
+            return ""
+        return str(body.get("permalink") or "")
 
 
-def revoke_facebook_login(http: httpx.Client, settings: Any, *, user_id: str, label: str) -> None:
-    """Remove the app's permissions for a user (`DELETE /{user-id}/permissions`).
+class FacebookLoginConnector(GraphConnector):
+    """Facebook Pages and Instagram: one Facebook Login per person covers every Page and
+    Instagram account they manage (so disconnecting one account revokes nothing; the
+    service calls `revoke_login` when the last account of that login goes)."""
 
-    Authenticated with the app access token (``app_id|app_secret``), so it works without
-    the user token, which we do not keep.
-    """
-    app_token = f"{settings.meta_app_id}|{settings.meta_app_secret}"
-    graph_call(
-        http,
-        "DELETE",
-        f"/{user_id}/permissions",
-        token=app_token,
-        label=label,
-        what=f"{label} revoke",
-    )
+    required_settings = ("meta_app_id", "meta_app_secret")
+    login_family = "meta"
+    oauth_scopes: ClassVar[list[str]] = []
+    page_fields: ClassVar[str] = "id,name,access_token"  # what /me/accounts returns
+
+    @property
+    def api(self) -> str:
+        s = self.settings
+        return f"{s.graph_api_base.rstrip('/')}/{s.graph_api_version}"
+
+    @property
+    def app_secret(self) -> str:
+        return self.settings.meta_app_secret
+
+    def begin_connect(self, req: ConnectRequest) -> str:
+        """The Facebook Login dialog (comma-separated scopes, `state` bound to the browser)."""
+        s = self.settings
+        dialog = f"{s.facebook_auth_base.rstrip('/')}/{s.graph_api_version}/dialog/oauth"
+        with oauth_client(
+            s.meta_app_id, redirect_uri=req.redirect_uri, scope=",".join(self.oauth_scopes)
+        ) as client:
+            url, _ = client.create_authorization_url(dialog, state=req.state)
+        return url
+
+    def _login(self, req: ConnectRequest, code: str) -> tuple[dict[str, Any], list[dict]]:
+        """code → short-lived user token → ~60-day user token (``fb_exchange_token``) →
+        (the person, the Pages they manage with their page tokens and `page_fields`)."""
+        s = self.settings
+        what = f"{self.label} sign-in"
+        app = {"client_id": s.meta_app_id, "client_secret": s.meta_app_secret}
+        with self.client(self.api) as http:
+
+            def exchange(**params: str) -> str:
+                body = token_call(
+                    http,
+                    "GET",
+                    "/oauth/access_token",
+                    label=self.label,
+                    what=what,
+                    reconnect_codes=(1, 100, 190),
+                    params={**app, **params},
+                )
+                return str(body["access_token"])
+
+            short = exchange(redirect_uri=req.redirect_uri, code=code)
+            user_token = exchange(grant_type="fb_exchange_token", fb_exchange_token=short)
+            ctx = PublishContext(account=AccountRef(self.platform, "", user_token), text="")
+            me = self._call(
+                http, "GET", "/me", ctx, what=f"{self.label} profile", params={"fields": "id,name"}
+            )
+            pages: list[dict[str, Any]] = []
+            params: dict[str, Any] = {"fields": self.page_fields, "limit": 100}
+            for _ in range(10):  # follow paging for people with many pages
+                body = self._call(
+                    http, "GET", "/me/accounts", ctx, what=f"{self.label} pages", params=params
+                )
+                pages.extend(body.get("data") or [])
+                after = (body.get("paging") or {}).get("cursors", {}).get("after")
+                if not body.get("paging", {}).get("next") or not after:
+                    break
+                params = {**params, "after": after}
+        return me, pages
+
+    def revoke_login(self, account: AccountRef) -> bool:
+        """Remove the app from the person's Facebook account (``DELETE /{user-id}/
+        permissions`` with the app token ``app_id|app_secret``, as we keep no user
+        token): every Page and Instagram account of that login stops working."""
+        user_id = account.meta.get("user_id")
+        if not user_id:
+            return False
+        s = self.settings
+        with self.client(self.api) as http:
+            graph_call(
+                http,
+                "DELETE",
+                f"/{user_id}/permissions",
+                token=f"{s.meta_app_id}|{s.meta_app_secret}",
+                label=self.label,
+                what=f"{self.label} revoke",
+            )
+        return True
 
 
-# ------------------------------------------------------------------ containers
-class ContainerFlow:
-    """Create → wait → publish, idempotent across attempts (Instagram, Threads).
+class ContainerConnector(GraphConnector):
+    """Two-step publishing (Instagram, Threads): create → wait → publish, idempotent.
 
     The container id is remembered (``ctx.remember``) before the publish call. A later
     attempt looks at that container first: PUBLISHED means the earlier publish landed,
@@ -366,76 +411,172 @@ class ContainerFlow:
     EXPIRED/ERROR get one fresh container (nothing was published from them).
     """
 
-    def __init__(
+    max_media = 1
+    # Container processing: poll every `poll_interval` s for at most `poll_timeout` s.
+    poll_interval = 2.0
+    poll_timeout = 60.0
+    state_key: ClassVar[str]  # publish_state key of the container id
+    container_edge: ClassVar[str]  # POST /{user}/<edge> creates, GET lists recent posts
+    publish_edge: ClassVar[str]
+    quota_edge: ClassVar[str]
+    status_fields: ClassVar[str]  # asked for; the first one is the status
+    text_field: ClassVar[str]  # the post's text in listings
+
+    def container_data(self, ctx: PublishContext) -> dict[str, Any]:
+        """Form fields of the container for this post."""
+        raise NotImplementedError
+
+    def before_publish(self, http: Any, ctx: PublishContext) -> None:
+        """Last check before the commit call (Instagram: the daily quota)."""
+
+    def validate(
         self,
+        text: str,
+        media: list[Media],
         *,
-        label: str,
-        state_key: str,
-        create: Callable[[], str],
-        status: Callable[[str], str],
-        publish: Callable[[str], Any],
-        find_published: Callable[[str], Any],
-        interval: float,
-        timeout: float,
-    ) -> None:
-        self.label = label
-        self.state_key = state_key
-        self.create = create
-        self.status = status
-        self.publish_container = publish
-        self.find_published = find_published
-        self.interval = interval
-        self.timeout = timeout
+        account: AccountRef | None = None,
+        hashtags: list[str] | None = None,
+    ) -> list[str]:
+        """The shared rules, plus: we publish a single image (no carousels yet)."""
+        problems = super().validate(text, media, account=account, hashtags=hashtags)
+        if len(media) > 1:
+            problems.append(
+                f"{self.label} posts from this app take one image (carousels are not "
+                "supported yet); keep one image."
+            )
+        return problems
 
-    def _found(self, container_id: str) -> Any:
-        found = self.find_published(container_id)
-        if found is None:
-            # Published (the container says so) but not listed yet: do not publish again.
-            raise UnknownOutcomeError(
-                f"{self.label} reports the post as published but it is not visible yet.",
-                code="container_published",
-            )
-        return found
+    # ---- the steps
+    def _create(self, http: Any, ctx: PublishContext) -> str:
+        body = self._call(
+            http,
+            "POST",
+            f"/{ctx.account.account_id}/{self.container_edge}",
+            ctx,
+            what=f"{self.label} container",
+            data=self.container_data(ctx),
+        )
+        return str(body["id"])
 
-    def run(self, ctx: Any) -> Any:
-        container_id = ctx.publish_state.get(self.state_key)
-        status = self.status(container_id) if container_id else ""
-        if status == "PUBLISHED":
-            return self._found(container_id)
-        if status in ("EXPIRED", "ERROR"):
-            container_id = None
-        if not container_id:
-            container_id = self.create()
-            ctx.remember(**{self.state_key: container_id})
-            status = self.status(container_id)
-        if status == "IN_PROGRESS":
-            status = wait_for_container(
-                lambda: self.status(container_id),
-                label=self.label,
-                interval=self.interval,
-                timeout=self.timeout,
-            )
-        if status == "PUBLISHED":
-            return self._found(container_id)
-        if status == "ERROR":
-            raise PermanentError(
-                f"{self.label} could not process the post's media (container error).",
-                code="container_error",
-            )
-        if status == "EXPIRED":
-            ctx.remember(**{self.state_key: None})
-            raise RetryableError(
-                f"{self.label} let the prepared post expire; preparing it again.",
-                retry_after=5.0,
-                code="container_expired",
-            )
-        return self.publish_container(container_id)
+    def _status(self, http: Any, ctx: PublishContext, container_id: str) -> str:
+        body = self._call(
+            http,
+            "GET",
+            f"/{container_id}",
+            ctx,
+            what=f"{self.label} container status",
+            params={"fields": self.status_fields},
+        )
+        return str(body.get(self.status_fields.split(",")[0]) or "")
 
-    def lookup(self, ctx: Any) -> Any:
+    def _publish_container(self, http: Any, ctx: PublishContext, container_id: str) -> Any:
+        self.before_publish(http, ctx)
+        body = self._call(
+            http,
+            "POST",
+            f"/{ctx.account.account_id}/{self.publish_edge}",
+            ctx,
+            what=f"{self.label} publish",
+            commit=True,
+            data={"creation_id": container_id},
+        )
+        media_id = str(body["id"])
+        return PublishResult(remote_id=media_id, url=self._permalink(http, ctx, media_id))
+
+    def _found(self, http: Any, ctx: PublishContext) -> PublishResult:
+        """The published post, from the account's recent posts with the same text."""
+        body = self._call(
+            http,
+            "GET",
+            f"/{ctx.account.account_id}/{self.container_edge}",
+            ctx,
+            what=f"{self.label} recent posts",
+            params={"fields": f"id,{self.text_field},permalink,timestamp", "limit": 25},
+        )
+        for post in body.get("data") or []:
+            if same_text(post.get(self.text_field), ctx.full_text):
+                return PublishResult(
+                    remote_id=str(post["id"]),
+                    url=str(post.get("permalink") or ""),
+                    extra={"reconciled": True},
+                )
+        # Published (the container says so) but not listed yet: do not publish again.
+        raise UnknownOutcomeError(
+            f"{self.label} reports the post as published but it is not visible yet.",
+            code="container_published",
+        )
+
+    def publish(self, ctx: PublishContext) -> PublishResult:
+        with self.client(self.api) as http:
+            container_id = ctx.publish_state.get(self.state_key)
+            status = self._status(http, ctx, container_id) if container_id else ""
+            if status == "PUBLISHED":
+                return self._found(http, ctx)
+            if status in ("EXPIRED", "ERROR"):
+                container_id = None
+            if not container_id:
+                container_id = self._create(http, ctx)
+                ctx.remember(**{self.state_key: container_id})
+                status = self._status(http, ctx, container_id)
+            if status == "IN_PROGRESS":
+                status = wait_for_container(
+                    lambda: self._status(http, ctx, container_id),
+                    label=self.label,
+                    interval=self.poll_interval,
+                    timeout=self.poll_timeout,
+                )
+            if status == "PUBLISHED":
+                return self._found(http, ctx)
+            if status == "ERROR":
+                raise PermanentError(
+                    f"{self.label} could not process the post's media (container error).",
+                    code="container_error",
+                )
+            if status == "EXPIRED":
+                ctx.remember(**{self.state_key: None})
+                raise RetryableError(
+                    f"{self.label} let the prepared post expire; preparing it again.",
+                    retry_after=5.0,
+                    code="container_expired",
+                )
+            return self._publish_container(http, ctx, container_id)
+
+    def lookup(self, ctx: PublishContext) -> PublishResult | None:
         """The post if the remembered container was published; None = confirmed absent."""
         container_id = ctx.publish_state.get(self.state_key)
         if not container_id:
             return None  # the id is saved before publishing, so nothing was published
-        if self.status(container_id) == "PUBLISHED":
-            return self._found(container_id)
+        with self.client(self.api) as http:
+            if self._status(http, ctx, container_id) == "PUBLISHED":
+                return self._found(http, ctx)
         return None
+
+    def publishing_quota(self, ctx: PublishContext, http: Any = None) -> tuple[int, int]:
+        """(posts used, posts allowed) in the rolling 24 h window."""
+        if http is None:
+            with self.client(self.api) as own:
+                return self.publishing_quota(ctx, own)
+        body = self._call(
+            http,
+            "GET",
+            f"/{ctx.account.account_id}/{self.quota_edge}",
+            ctx,
+            what=f"{self.label} publishing quota",
+            params={"fields": "quota_usage,config"},
+        )
+        item = (body.get("data") or [{}])[0]
+        return int(item.get("quota_usage") or 0), int(
+            (item.get("config") or {}).get("quota_total") or 0
+        )
+
+    def _insights(self, ctx: PublishContext, remote_id: str, metrics: str) -> dict[str, Any]:
+        with self.client(self.api) as http:
+            body = self._call(
+                http,
+                "GET",
+                f"/{remote_id}/insights",
+                ctx,
+                what=f"{self.label} insights",
+                params={"metric": metrics},
+            )
+        return insight_values(body)

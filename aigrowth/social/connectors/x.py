@@ -26,7 +26,7 @@ from aigrowth.social.connectors.base import (
     PublishResult,
     TokenSet,
     oauth_client,
-    oauth_error,
+    oauth_token,
     raise_for_response,
     send,
     token_set_from_oauth,
@@ -76,15 +76,13 @@ class XConnector(Connector):
 
     def complete_connect(self, req: ConnectRequest, *, code: str = "") -> list[ConnectedAccount]:
         with self._oauth(req.redirect_uri) as client:
-            try:
-                token = client.fetch_token(
-                    f"{self.api}/2/oauth2/token",
-                    grant_type="authorization_code",
-                    code=code,
-                    code_verifier=req.code_verifier,
-                )
-            except Exception as exc:
-                raise oauth_error(exc, what="X sign-in") from exc
+            token = oauth_token(
+                client,
+                f"{self.api}/2/oauth2/token",
+                what="X sign-in",
+                code=code,
+                code_verifier=req.code_verifier,
+            )
         tokens = token_set_from_oauth(token)
         with self.client(self.api) as http:
             me = send(
@@ -107,12 +105,12 @@ class XConnector(Connector):
 
     def refresh(self, account: AccountRef) -> TokenSet:
         with self._oauth() as client:
-            try:
-                token = client.refresh_token(
-                    f"{self.api}/2/oauth2/token", refresh_token=account.refresh_token
-                )
-            except Exception as exc:
-                raise oauth_error(exc, what="X token refresh") from exc
+            token = oauth_token(
+                client,
+                f"{self.api}/2/oauth2/token",
+                what="X token refresh",
+                refresh_token=account.refresh_token,
+            )
         return token_set_from_oauth(token)
 
     def revoke(self, account: AccountRef) -> bool:
