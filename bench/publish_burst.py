@@ -242,6 +242,7 @@ def _run(args: argparse.Namespace, env: dict[str, str], workdir: Path, procs: li
         f"{args.workers} workers x {args.threads} threads, DB {engine.dialect.name}"
     )
     print(f"  time to publish all : {done_s:.1f} s (from the instant they were due)")
+    print(f"  first post out after: {min(lateness) if lateness else float('nan'):.1f} s")
     print(
         f"  lateness p50/p99/max: {_percentile(lateness, 50):.1f} / "
         f"{_percentile(lateness, 99):.1f} / {done_s:.1f} s"
