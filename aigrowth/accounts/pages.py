@@ -167,6 +167,7 @@ def _provider_button(label: str, href: rx.Var, logo: rx.Component, test_id: str)
             as_child=True,
             variant="outline",
             color_scheme="gray",
+            high_contrast=True,
             size="3",
             width="100%",
             style={"gap": "var(--space-3)", "cursor": "pointer"},
@@ -538,7 +539,7 @@ def link_account_page() -> rx.Component:
     )
     return _auth_card(
         "Link your sign-in",
-        "We found your account. One more step keeps it safe.",
+        "Use this sign-in method with the account you already have.",
         rx.cond(
             LinkState.checked,
             rx.cond(
