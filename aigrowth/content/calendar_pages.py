@@ -20,6 +20,14 @@ from aigrowth.ui.components import (
 )
 from aigrowth.ui.layout import app_shell
 
+# One line, cut with "…" when the day cell is narrow (the flex item may shrink below its text).
+ELLIPSIS = {
+    "flex": "1",
+    "min_width": "0",
+    "overflow": "hidden",
+    "text_overflow": "ellipsis",
+    "white_space": "nowrap",
+}
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 STATUS_ICONS = {
     "draft": "pencil",
@@ -50,16 +58,14 @@ def _post_chip(post: CalPost, *, detailed: bool = False) -> rx.Component:
                 border_radius="50%",
                 background=rx.color(color, 9),
             ),
-            rx.text(post.time, size="1", weight="bold"),
-            rx.text(
-                platform_name(post.platform),
-                size="1",
-            ),
-            rx.spacer(),
+            rx.text(post.time, size="1", weight="bold", flex_shrink="0"),
+            rx.text(platform_name(post.platform), size="1", style=ELLIPSIS),
             rx.box(
                 _status_icon(post.status),
                 color=rx.color(rx.match(post.status, *theme.STATUS_COLORS.items(), "gray"), 11),
                 title=post.status,
+                display="flex",
+                flex_shrink="0",
             ),
             spacing="1",
             align="center",
@@ -94,14 +100,15 @@ def _post_chip(post: CalPost, *, detailed: bool = False) -> rx.Component:
 
 
 def _slot_chip(slot: CalSlot) -> rx.Component:
+    """An empty slot of the strategy's cadence (dashed): "Fill the gaps" writes a draft."""
     return rx.flex(
-        rx.icon("plus", size=11),
-        rx.text(slot.time, size="1"),
-        rx.text(platform_name(slot.platform), size="1"),
-        rx.text("open", size="1"),
+        rx.icon("plus", size=11, flex_shrink="0"),
+        rx.text(slot.time, size="1", flex_shrink="0"),
+        rx.text(platform_name(slot.platform), size="1", style=ELLIPSIS),
         spacing="1",
         align="center",
         class_name="cal-slot",
+        title="Open slot in your strategy's cadence: Fill the gaps writes a draft for it",
         padding_x="6px",
         padding_y="2px",
         border_radius="6px",
@@ -340,14 +347,21 @@ def _legend() -> rx.Component:
             align="center",
             color=rx.color(theme.GRAY, 10),
         ),
-        rx.text(
-            "Drag a post to another day to move it.",
-            size="1",
-            color_scheme="gray",
-            display=["none", "none", "block"],
-        ),
         spacing="3",
         wrap="wrap",
+    )
+
+
+def _hint() -> rx.Component:
+    return rx.text(
+        "Times shown in ",
+        CalendarState.tz,
+        rx.text.span(
+            " · Drag a post to another day to move it; click it to edit.",
+            display=["none", "none", "inline"],
+        ),
+        size="1",
+        color_scheme="gray",
     )
 
 
@@ -378,7 +392,7 @@ def calendar_page() -> rx.Component:
                     rx.vstack(
                         _toolbar(),
                         _legend(),
-                        rx.text("Times shown in ", CalendarState.tz, size="1", color_scheme="gray"),
+                        _hint(),
                         _grid(),
                         _list_view(),
                         _coverage_panel(),

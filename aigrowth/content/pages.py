@@ -26,14 +26,16 @@ from aigrowth.ui.layout import app_shell
 
 STATUS_LABELS = {s: s.replace("_", " ").capitalize() for s in STATUS_CHOICES}
 FILTER_WIDTH = ["100%", "auto"]  # full width on phones, natural width from tablets up
+# Phones: filters two to a row (toolbar gap is space 3) so the posts start higher up.
+HALF_WIDTH = [f"calc(50% - {theme.space(3)} / 2)", "auto"]
 
 
-def _filter_field(label: str, name: str, control) -> rx.Component:
+def _filter_field(label: str, name: str, control, width=HALF_WIDTH) -> rx.Component:
     """A labelled library filter bound to LibraryState.<name> via set_filter."""
     return labelled(
         label,
         control(getattr(LibraryState, name), lambda v: LibraryState.set_filter(name, v), label),
-        width=FILTER_WIDTH,
+        width=width,
     )
 
 
@@ -44,7 +46,7 @@ def _filters() -> rx.Component:
         )
 
     def day(value, change, label):
-        return rx.input(type="date", value=value, on_change=change, aria_label=label)
+        return rx.input(type="date", value=value, on_change=change, aria_label=label, width="100%")
 
     def search(value, change, label):
         return rx.input(
@@ -59,7 +61,7 @@ def _filters() -> rx.Component:
         )
 
     return toolbar(
-        _filter_field("Search", "f_search", search),
+        _filter_field("Search", "f_search", search, width=FILTER_WIDTH),
         _filter_field(
             "Status",
             "f_status",
@@ -238,14 +240,25 @@ def _library_list() -> rx.Component:
 
 def _new_post() -> rx.Component:
     return rx.flex(
-        select_menu(
-            LibraryState.new_platform,
-            LibraryState.set_new_platform,
-            [(p, theme.PLATFORM_LABELS[p]) for p in PLATFORM_CHOICES],
-            label="Platform of the new post",
-            placeholder="Platform",
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(
+                    rx.icon("plus", size=16),
+                    "New post",
+                    rx.icon("chevron-down", size=14),
+                    id="new-post",
+                )
+            ),
+            rx.menu.content(
+                rx.text(
+                    "Write a post for", size="1", color_scheme="gray", padding_x=theme.space(2)
+                ),
+                *[
+                    rx.menu.item(theme.PLATFORM_LABELS[p], on_select=LibraryState.new_post_on(p))
+                    for p in PLATFORM_CHOICES
+                ],
+            ),
         ),
-        action_button("plus", "New post", on_click=LibraryState.new_post),
         rx.link(action_button("calendar-days", "Calendar", variant="soft"), href="/calendar"),
         spacing="2",
         wrap="wrap",
@@ -715,13 +728,19 @@ def _editor_card() -> rx.Component:
                 ),
                 _ai_dialog(),
                 rx.spacer(),
-                select_menu(
-                    EditorState.pillar,
-                    EditorState.set_pillar,
-                    EditorState.pillar_options,
-                    label="Pillar",
-                    width="auto",
-                    disabled=~EditorState.editable,
+                rx.flex(
+                    rx.text("Pillar", size="1", color_scheme="gray"),
+                    select_menu(
+                        EditorState.pillar,
+                        EditorState.set_pillar,
+                        EditorState.pillar_options,
+                        label="Pillar",
+                        placeholder="None",
+                        width="auto",
+                        disabled=~EditorState.editable,
+                    ),
+                    spacing="2",
+                    align="center",
                 ),
                 spacing="2",
             ),
@@ -774,8 +793,9 @@ def _schedule_card() -> rx.Component:
                     value=EditorState.sched_date,
                     on_change=EditorState.set_sched_date,
                     id="schedule-date",
+                    width="100%",
                 ),
-                width=FILTER_WIDTH,
+                width=HALF_WIDTH,
             ),
             labelled(
                 "Time",
@@ -784,8 +804,9 @@ def _schedule_card() -> rx.Component:
                     value=EditorState.sched_time,
                     on_change=EditorState.set_sched_time,
                     id="schedule-time",
+                    width="100%",
                 ),
-                width=FILTER_WIDTH,
+                width=HALF_WIDTH,
             ),
             rx.text("Your time zone: ", EditorState.tz, size="1", color_scheme="gray"),
             align="end",
@@ -809,7 +830,7 @@ def _schedule_card() -> rx.Component:
                 "calendar-check",
                 rx.cond(EditorState.status == "scheduled", "Reschedule", "Schedule"),
                 on_click=EditorState.schedule,
-                disabled=~EditorState.editable,
+                disabled=~EditorState.editable | (EditorState.blocking_count > 0),
                 id="schedule-post",
             ),
             rx.cond(

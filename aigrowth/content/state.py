@@ -169,6 +169,13 @@ class LibraryState(rx.State):
         self.new_platform = value
 
     @rx.event
+    async def new_post_on(self, platform: str):
+        """The "New post" menu: a draft for that platform, opened in the editor."""
+        if platform in PLATFORM_CHOICES:
+            self.new_platform = platform
+        return await self.new_post()
+
+    @rx.event
     async def new_post(self):
         uid, bid = await _context(self)
         if uid is None or bid is None:
