@@ -645,97 +645,127 @@ def _profile_section() -> rx.Component:
     )
 
 
+def _no_password_yet(what: str) -> rx.Component:
+    return rx.callout(
+        f"Your account has no password yet: you sign in with Google or GitHub. {what}",
+        icon="info",
+        size="1",
+        color_scheme="gray",
+        width="100%",
+    )
+
+
 def _email_section() -> rx.Component:
+    form = rx.form(
+        _narrow(
+            rx.vstack(
+                _field(
+                    "Email",
+                    "email",
+                    type_="email",
+                    autocomplete="email",
+                    default_value=SettingsState.email,
+                ),
+                _field(
+                    "Current password",
+                    "password",
+                    type_="password",
+                    autocomplete="current-password",
+                ),
+                _error(SettingsState.email_error),
+                rx.button(
+                    "Change email",
+                    type="submit",
+                    variant="soft",
+                    loading=SettingsState.saving == "email",
+                ),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+        ),
+        on_submit=SettingsState.change_email,
+        key=SettingsState.form_key.to_string() + SettingsState.email,
+        width="100%",
+    )
     return _section(
         "Email",
         "You sign in with this address. Changing it needs your password.",
-        rx.form(
-            _narrow(
-                rx.vstack(
-                    _field(
-                        "Email",
-                        "email",
-                        type_="email",
-                        autocomplete="email",
-                        default_value=SettingsState.email,
-                    ),
-                    _field(
-                        "Current password",
-                        "password",
-                        type_="password",
-                        autocomplete="current-password",
-                    ),
-                    _error(SettingsState.email_error),
-                    rx.button(
-                        "Change email",
-                        type="submit",
-                        variant="soft",
-                        loading=SettingsState.saving == "email",
-                    ),
-                    spacing="3",
-                    width="100%",
-                    align="start",
-                ),
-            ),
-            on_submit=SettingsState.change_email,
-            key=SettingsState.form_key.to_string() + SettingsState.email,
-            width="100%",
+        rx.cond(
+            SettingsState.has_password,
+            form,
+            _no_password_yet("Choose a password below to change your email."),
         ),
     )
 
 
 def _password_section() -> rx.Component:
+    form = rx.form(
+        _narrow(
+            rx.vstack(
+                rx.el.input(
+                    type="text",
+                    name="username",
+                    auto_complete="username",
+                    value=SettingsState.email,
+                    read_only=True,
+                    hidden=True,
+                ),
+                _field(
+                    "Current password",
+                    "current_password",
+                    type_="password",
+                    autocomplete="current-password",
+                ),
+                _field(
+                    "New password",
+                    "new_password",
+                    type_="password",
+                    autocomplete="new-password",
+                    hint=_password_hint(),
+                    min_length=PASSWORD_MIN,
+                    max_length=PASSWORD_MAX,
+                ),
+                _field(
+                    "Repeat new password",
+                    "confirm",
+                    type_="password",
+                    autocomplete="new-password",
+                ),
+                _error(SettingsState.password_error),
+                rx.button(
+                    "Change password",
+                    type="submit",
+                    loading=SettingsState.saving == "password",
+                ),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+        ),
+        on_submit=SettingsState.change_password,
+        reset_on_submit=False,
+        key=SettingsState.form_key.to_string(),
+        width="100%",
+    )
+    choose = rx.vstack(
+        _no_password_yet("We'll email you a link to choose one (it proves the inbox is yours)."),
+        rx.button(
+            rx.icon("mail", size=16),
+            "Email me a link",
+            variant="soft",
+            on_click=SettingsState.send_password_link,
+            disabled=SettingsState.password_link_sent,
+            id="send-password-link",
+        ),
+        spacing="3",
+        align="start",
+        width="100%",
+    )
     return _section(
         "Password",
         "Changing it signs out every other device.",
-        rx.form(
-            _narrow(
-                rx.vstack(
-                    rx.el.input(
-                        type="text",
-                        name="username",
-                        auto_complete="username",
-                        value=SettingsState.email,
-                        read_only=True,
-                        hidden=True,
-                    ),
-                    _field(
-                        "Current password",
-                        "current_password",
-                        type_="password",
-                        autocomplete="current-password",
-                    ),
-                    _field(
-                        "New password",
-                        "new_password",
-                        type_="password",
-                        autocomplete="new-password",
-                        hint=_password_hint(),
-                        min_length=PASSWORD_MIN,
-                        max_length=PASSWORD_MAX,
-                    ),
-                    _field(
-                        "Repeat new password",
-                        "confirm",
-                        type_="password",
-                        autocomplete="new-password",
-                    ),
-                    _error(SettingsState.password_error),
-                    rx.button(
-                        "Change password",
-                        type="submit",
-                        loading=SettingsState.saving == "password",
-                    ),
-                    spacing="3",
-                    width="100%",
-                    align="start",
-                ),
-            ),
-            on_submit=SettingsState.change_password,
-            reset_on_submit=False,
-            key=SettingsState.form_key.to_string(),
-            width="100%",
-        ),
+        rx.cond(SettingsState.has_password, form, choose),
     )
 
 

@@ -761,13 +761,23 @@ class Profile:
     full_name: str
     timezone: str
     is_admin: bool
+    # False for accounts made by signing in with Google/GitHub until a password is set
+    # (through the reset link: it proves the inbox, like any forgotten password).
+    has_password: bool = True
 
 
 def get_profile(user_id: uuid.UUID, *, session: Session) -> Profile:
     user = get_user(user_id, session=session)
     if user is None:
         raise NotFound("user")
-    return Profile(str(user.id), user.email, user.full_name, user.timezone, user.is_admin)
+    return Profile(
+        str(user.id),
+        user.email,
+        user.full_name,
+        user.timezone,
+        user.is_admin,
+        bool(user.password_hash),
+    )
 
 
 def update_profile(

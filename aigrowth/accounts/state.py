@@ -513,6 +513,8 @@ class SettingsState(rx.State):
     profile_error: str = ""
     email_error: str = ""
     password_error: str = ""
+    has_password: bool = True
+    password_link_sent: bool = False
     saving: str = ""  # which form is submitting: profile | email | password | sessions
     form_key: int = 0  # bumped to reset uncontrolled password inputs after success
 
@@ -530,6 +532,7 @@ class SettingsState(rx.State):
         self.full_name = profile.full_name
         self.email = profile.email
         self.timezone = profile.timezone
+        self.has_password = profile.has_password
         tz = zoneinfo_or_utc(profile.timezone)
         self.sessions = [
             {
@@ -657,6 +660,21 @@ class SettingsState(rx.State):
         others = f" {revoked} other session(s) were signed out." if revoked else ""
         yield rx.toast.success("Password changed." + others)
         return None
+
+    @rx.event
+    def send_password_link(self):
+        """An account made with Google/GitHub: mail a link to choose a password."""
+        uid = self._uid()
+        if uid is None:
+            return rx.redirect("/login?next=/settings")
+        with session_scope() as db:
+            email = service.get_profile(uid, session=db).email
+            try:
+                service.request_password_reset(email, session=db, ip=client_ip(self))
+            except service.AccountError as exc:
+                return rx.toast.error(str(exc))
+        self.password_link_sent = True
+        return rx.toast.success(f"We've emailed {email} a link to choose a password.")
 
     @rx.event
     def sign_out_session(self, session_id: str):

@@ -21,6 +21,7 @@ from aigrowth.accounts.models import User, UserIdentity, UserSession
 from aigrowth.accounts.oauth import OAUTH_COOKIE
 from aigrowth.accounts.service import SESSION_COOKIE
 from aigrowth.http.routes import build_api
+from aigrowth.mail import read_outbox
 from aigrowth.settings import reset_settings_cache
 from tests.fakes.oauth_identity import GitHubFake, GoogleFake, new_sub
 
@@ -138,9 +139,17 @@ def test_new_user_via_google(google: GoogleFake, session: Session) -> None:
     assert (identity.issuer, identity.subject) == (google.issuer, google.account["sub"])
     assert identity.user_id == user.id
     assert service.user_id_for_token(token, session=session) == user.id
-    # A provider-only account cannot be signed in to with any password.
+    # A provider-only account cannot be signed in to with any password...
     with pytest.raises(service.AccountError):
-        service.authenticate("ada@example.com", "", session=session)
+        service.authenticate("ada@example.com", "any password at all", session=session)
+    assert not service.get_profile(user.id, session=session).has_password
+    # ...until its owner chooses one through the emailed reset link (Settings offers it).
+    service.request_password_reset("ada@example.com", session=session)
+    link = read_outbox()[-1]["text"]
+    raw = link.split("/reset?token=")[1].split()[0]
+    service.reset_password(raw, PW, session=session)
+    assert service.get_profile(user.id, session=session).has_password
+    assert service.authenticate("ada@example.com", PW, session=session).id == user.id
 
 
 def test_returning_user_is_matched_by_subject_even_after_an_email_change(
