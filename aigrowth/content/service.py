@@ -14,7 +14,8 @@ import secrets
 import struct
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -23,6 +24,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from aigrowth.accounts.models import User
+from aigrowth.ai.errors import AIError
+from aigrowth.ai.planning import MAX_BATCH
+from aigrowth.ai.service import generate_for_slots, rewrite_post
 from aigrowth.businesses.models import Business
 from aigrowth.content import planning
 from aigrowth.content.models import Content, ContentStatus, ContentVersion, MediaAsset
@@ -783,67 +787,28 @@ def _has_post_on(content: Content, day: date, tz: str, *, session: Session) -> b
     )
 
 
-# --------------------------------------------------------------------------- AI hooks
-def _ai_rewrite():
-    """The AI layer's rewrite entry point, when it is installed."""
-    for module in ("aigrowth.ai.service", "aigrowth.ai.posts", "aigrowth.ai.generate"):
-        fn = _optional(module, "rewrite_post")
-        if fn is not None:
-            return fn
-    return None
-
-
+# --------------------------------------------------------------------------- AI
 def optimise_with_ai(
     content_id: uuid.UUID | str, feedback: str, *, user_id: uuid.UUID, session: Session
 ) -> Content:
-    """Rewrite a post with the AI layer; the old text is kept as a version."""
+    """Rewrite a post with the AI layer (the LLM when a key is set, else the offline
+    writer); the old text is kept as a version. AI refusals become ContentError."""
     content = get_owned(content_id, user_id=user_id, session=session)
     _refuse_unless(content, EDITABLE, "rewrite")
-    rewrite = _ai_rewrite()
-    if rewrite is None:
-        raise ContentError("The AI writer is not available on this server yet.")
-    before_text, before_tags = content.text, list(content.hashtags or [])
-    try:
-        result = rewrite(content.id, feedback.strip(), user_id=user_id, session=session)
-    except Exception as exc:
-        # The AI layer's errors (AIError and subclasses) carry a message for the user.
-        if any(cls.__name__ in {"AIError", "PublishingError"} for cls in type(exc).__mro__):
-            session.rollback()
-            raise ContentError(str(exc)) from exc
-        raise
+    with _ai_errors(session):
+        rewrite_post(content.id, feedback.strip(), user_id=user_id, session=session)
     session.expire_all()
-    content = get_owned(content_id, user_id=user_id, session=session)
-    if content.text == before_text and result is not None:
-        # The AI layer returned a result instead of saving it: save it here.
-        text = getattr(result, "text", None) or (
-            result.get("text") if isinstance(result, dict) else None
-        )
-        tags = getattr(result, "hashtags", None) or (
-            result.get("hashtags") if isinstance(result, dict) else None
-        )
-        if text:
-            content = save_text(
-                content.id,
-                text,
-                tags if tags is not None else before_tags,
-                user_id=user_id,
-                session=session,
-                reason="ai",
-            )
-    elif content.text != before_text:
-        has_version = session.exec(
-            select(ContentVersion.id).where(
-                ContentVersion.content_id == content.id, ContentVersion.text == before_text
-            )
-        ).first()
-        if has_version is None:
-            session.add(
-                ContentVersion(
-                    content_id=content.id, text=before_text, hashtags=before_tags, reason="ai"
-                )
-            )
-            session.commit()
-    return content
+    return get_owned(content_id, user_id=user_id, session=session)
+
+
+@contextmanager
+def _ai_errors(session: Session) -> Iterator[None]:
+    """The AI layer's errors carry a message for the user: pass it on, change nothing."""
+    try:
+        yield
+    except AIError as exc:
+        session.rollback()
+        raise ContentError(str(exc)) from exc
 
 
 def bulk_regenerate(
@@ -1063,8 +1028,8 @@ def fill_gaps(
 ) -> int:
     """Create a draft for every open slot in the visible period; returns how many.
 
-    The AI layer writes the drafts when it offers ``generate_for_slots``; otherwise each
-    draft starts with an outline to edit. Drafts carry their planned time (status draft).
+    The AI layer writes them (with the LLM when a key is set, else its offline writer),
+    validated for their platform. Drafts carry their planned time (status draft).
     """
     business = owned_business(business_id, user_id=user_id, session=session)
     tz = user_timezone(user_id, session=session)
@@ -1091,67 +1056,15 @@ def fill_gaps(
             slots.append({"platform": slot["platform"], "when": when.isoformat(), "pillar": pillar})
     if not slots:
         return 0
-    generate = _optional("aigrowth.ai.service", "generate_for_slots")
-    if generate is not None:
-        created = generate(business.id, slots, user_id=user_id, session=session)
-        return len(created) if created is not None else len(slots)
-    writer = _offline_writer()
-    profile = _business_profile(business)
-    for number, slot in enumerate(slots, start=1):
-        label = PLATFORM_RULES[slot["platform"]].label
-        when = datetime.fromisoformat(slot["when"])
-        text, tags = "", []
-        if writer is not None:
-            try:
-                text, tags = writer(profile, number, slot["platform"], slot["pillar"], when, tz)
-            except Exception:  # a draft to edit is still better than no draft
-                log.exception("offline writer failed for a gap draft")
-        if not text:
-            topic = slot["pillar"] or "your business"
-            text = f"[Draft for {label}: {topic}] Write this post, or use Optimise with AI."
-        session.add(
-            Content(
-                business_id=business.id,
-                platform=slot["platform"],
-                pillar=slot["pillar"],
-                text=text,
-                hashtags=list(tags),
-                scheduled_for=when,
-                ai_generated=writer is not None,
-                offline_draft=True,
+    made = 0
+    with _ai_errors(session):
+        for first in range(0, len(slots), MAX_BATCH):  # one AI batch per MAX_BATCH slots
+            made += len(
+                generate_for_slots(
+                    business.id, slots[first : first + MAX_BATCH], user_id=user_id, session=session
+                )
             )
-        )
-    session.commit()
-    return len(slots)
-
-
-def _business_profile(business: Business) -> dict:
-    fn = _optional("aigrowth.businesses.service", "business_profile")
-    return fn(business) if fn is not None else {"name": business.name}
-
-
-def _offline_writer():
-    """The AI layer's offline post writer (template drafts from the business profile)."""
-    offline_post = _optional("aigrowth.ai.offline", "offline_post")
-    slot_cls = _optional("aigrowth.ai.planning", "Slot")
-    if offline_post is None or slot_cls is None:
-        return None
-
-    def write(profile: dict, number: int, platform: str, pillar: str, when: datetime, tz: str):
-        local = planning.utc_to_local(when, tz).strftime("%a %Y-%m-%d %H:%M")
-        slot = slot_cls(
-            slot=number,
-            platform=platform,
-            pillar=pillar or "Updates",
-            content_type="post",
-            idea=number,
-            scheduled_for=when,
-            local_time=local,
-        )
-        post = offline_post(profile, slot)
-        return post.text, list(post.hashtags)
-
-    return write
+    return made
 
 
 # --------------------------------------------------------------------------- media

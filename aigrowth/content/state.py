@@ -950,6 +950,7 @@ class CalendarState(rx.State):
                 )
         except svc.ContentError as exc:
             self.filling = False
+            await self._reload()  # earlier batches of a long run may have been written
             yield rx.toast.error(str(exc))
             return
         self.filling = False

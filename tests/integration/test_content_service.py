@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from tests.fakes.llm)
 """Content studio service against real SQLite/PostgreSQL: ownership, editing with
 versions, variants, scheduling rules, the state machine, library paging, media, calendar."""
 
@@ -16,6 +17,7 @@ from aigrowth.content import service as svc
 from aigrowth.content.models import Content, ContentStatus, ContentVersion, MediaAsset
 from aigrowth.social.models import AccountStatus, SocialAccount
 from aigrowth.strategy.models import Strategy
+from tests.fakes.llm import fake_llm, online_env  # noqa: F401  (fixtures)
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 PNG_1x1 = bytes.fromhex(
@@ -437,3 +439,46 @@ def test_versions_are_deleted_with_their_post(session):
     assert (
         session.exec(select(ContentVersion).where(ContentVersion.content_id == post.id)).all() == []
     )
+
+
+def _cadence_business(session: Session) -> tuple[User, Business]:
+    user, biz = make_user(session)
+    session.add(
+        Strategy(
+            business_id=biz.id,
+            content={
+                "pillars": [{"name": "Tips", "share": 50}, {"name": "Stories", "share": 50}],
+                "cadence": [{"platform": "x", "posts_per_week": 3, "best_times": ["10:00"]}],
+            },
+        )
+    )
+    session.commit()
+    return user, biz
+
+
+def _fill_april_2030(user: User, biz: Business, session: Session) -> int:
+    return svc.fill_gaps(
+        biz.id,
+        user_id=user.id,
+        session=session,
+        anchor=date(2030, 4, 1),
+        now=datetime(2030, 4, 1, tzinfo=UTC),
+    )
+
+
+def test_fill_gaps_writes_with_the_llm_when_a_key_is_set(online_env, fake_llm, session):
+    user, biz = _cadence_business(session)
+    made = _fill_april_2030(user, biz, session)
+    assert made > 0 and fake_llm.calls == 1  # one AI batch for every open slot
+    rows = session.exec(select(Content).where(Content.business_id == biz.id)).all()
+    assert len(rows) == made
+    assert all(r.ai_generated and not r.offline_draft and r.scheduled_for for r in rows)
+    assert all(r.status == ContentStatus.DRAFT for r in rows)
+
+
+def test_fill_gaps_reports_an_ai_refusal_and_writes_nothing(online_env, fake_llm, session):
+    user, biz = _cadence_business(session)
+    fake_llm.script = ["quota"] * 5  # the provider account is out of credit
+    with pytest.raises(svc.ContentError, match=r"(?i)quota|credit|billing"):
+        _fill_april_2030(user, biz, session)
+    assert session.exec(select(Content).where(Content.business_id == biz.id)).all() == []
