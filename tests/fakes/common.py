@@ -45,6 +45,38 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 
+# ------------------------------------------------------------------------ helpers
+def code_redirect(redirect_uri: str, code: str, state: str | None, suffix: str = "") -> Response:
+    """An authorize page's answer: back to the client with `code` (and `state`);
+    `suffix` for platforms that append a fragment (Facebook "#_=_", Threads "#_")."""
+    sep = "&" if "?" in redirect_uri else "?"
+    params = {"code": code} if state is None else {"code": code, "state": state}
+    return RedirectResponse(f"{redirect_uri}{sep}{urlencode(params)}{suffix}", status_code=302)
+
+
+def bearer_token(request: Request, params: dict[str, Any] | None = None) -> str:
+    """The access token of a request: ``access_token`` parameter or Bearer header."""
+    raw = str((params or {}).get("access_token") or "")
+    header = request.headers.get("authorization", "")
+    if not raw and header.lower().startswith("bearer "):
+        raw = header[7:].strip()
+    return raw
+
+
+async def request_params(request: Request) -> dict[str, Any]:
+    """Query parameters merged with a JSON or form body (POST/DELETE)."""
+    params: dict[str, Any] = dict(request.query_params)
+    ctype = request.headers.get("content-type", "")
+    if request.method in ("POST", "DELETE") and ctype:
+        if "json" in ctype:
+            body = await request.json()
+            if isinstance(body, dict):
+                params.update(body)
+        else:
+            params.update(dict(await request.form()))
+    return params
+
+
 # ------------------------------------------------------------------------- faults
 @dataclass
 class FaultRule:
@@ -450,11 +482,7 @@ class OAuthProvider:
                 "challenge": challenge,
                 "scope": q.get("scope", ""),
             }
-        sep = "&" if "?" in redirect_uri else "?"
-        params = {"code": code}
-        if q.get("state") is not None:
-            params["state"] = q["state"]
-        return RedirectResponse(f"{redirect_uri}{sep}{urlencode(params)}", status_code=302)
+        return code_redirect(redirect_uri, code, q.get("state"))
 
     def _client_auth(self, request: Request, form: dict[str, str]) -> str | None:
         auth = request.headers.get("authorization", "")

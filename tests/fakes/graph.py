@@ -29,14 +29,13 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tests.fakes.common import FakeServer
+from tests.fakes.common import FakeServer, bearer_token, code_redirect, request_params
 
 SHORT_TOKEN_SECONDS = 2 * 3600
 LONG_TOKEN_SECONDS = 5_183_944  # what Graph really answers for a ~60-day token
@@ -63,6 +62,26 @@ def graph_error(
         body["error_subcode"] = subcode
     body["fbtrace_id"] = _trace()
     return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def insights(
+    node: str, params: dict[str, Any], values: dict[str, Any], refused: Any
+) -> JSONResponse:
+    """``GET /{node}/insights?metric=a,b``: lifetime values, or error 100 with
+    `refused(metric)` for a metric the object does not have."""
+    data = []
+    for metric in [m for m in str(params.get("metric", "")).split(",") if m]:
+        if metric not in values:
+            return graph_error(refused(metric), 100)
+        data.append(
+            {
+                "name": metric,
+                "period": "lifetime",
+                "values": [{"value": values[metric]}],
+                "id": f"{node}/insights/{metric}/lifetime",
+            }
+        )
+    return JSONResponse({"data": data, "paging": {}})
 
 
 def count_hashtags(text: str) -> int:
@@ -153,18 +172,7 @@ class GraphState:
 
 
 # ----------------------------------------------------------------------- helpers
-async def _params(request: Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query_params)
-    if request.method in ("POST", "DELETE"):
-        ctype = request.headers.get("content-type", "")
-        if "application/json" in ctype:
-            body = await request.json()
-            if isinstance(body, dict):
-                params.update(body)
-        elif ctype:
-            form = await request.form()
-            params.update({k: v for k, v in form.items()})
-    return params
+_params = request_params
 
 
 def _iso(ts: float) -> str:
@@ -273,10 +281,7 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
         return headers
 
     def auth(request: Request, params: dict[str, Any]) -> Token | JSONResponse:
-        raw = params.get("access_token") or ""
-        header = request.headers.get("authorization", "")
-        if not raw and header.lower().startswith("bearer "):
-            raw = header[7:].strip()
+        raw = bearer_token(request, params)
         if not raw:
             return graph_error(
                 "An active access token must be used to query information about the current user.",
@@ -320,11 +325,7 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
             "redirect_uri": redirect,
             "scopes": [s for s in q.get("scope", "").split(",") if s],
         }
-        sep = "&" if "?" in redirect else "?"
-        return RedirectResponse(
-            f"{redirect}{sep}{urlencode({'code': code, 'state': q.get('state', '')})}#_=_",
-            status_code=302,
-        )
+        return code_redirect(redirect, code, q.get("state", ""), "#_=_")
 
     async def access_token(request: Request) -> Response:
         p = await _params(request)
@@ -542,21 +543,13 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
             return JSONResponse(post_view(post, _fields(params) or "message"))
         if edge == "insights":
             known = {"post_total_media_view_unique": "views", "post_clicks": "clicks"}
-            metrics = [m for m in str(params.get("metric", "")).split(",") if m]
-            data = []
-            for m in metrics:
-                if m not in known:
-                    return graph_error("(#100) The value must be a valid insights metric", 100)
-                data.append(
-                    {
-                        "name": m,
-                        "period": "lifetime",
-                        "values": [{"value": post["stats"][known[m]]}],
-                        "title": m,
-                        "id": f"{post_id}/insights/{m}/lifetime",
-                    }
-                )
-            return JSONResponse({"data": data, "paging": {}})
+            values = {name: post["stats"][key] for name, key in known.items()}
+            return insights(
+                post_id,
+                params,
+                values,
+                lambda _m: "(#100) The value must be a valid insights metric",
+            )
         raise KeyError(edge)
 
     # ------------------------------------------------------------------- Instagram
@@ -697,23 +690,14 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
         if not edge:
             return JSONResponse(media_view(m))
         if edge == "insights":
-            data = []
-            for metric in [x for x in str(params.get("metric", "")).split(",") if x]:
-                if metric not in m["stats"]:
-                    return graph_error(
-                        f"(#100) metric[0] must be one of the following values: "
-                        f"{', '.join(m['stats'])}",
-                        100,
-                    )
-                data.append(
-                    {
-                        "name": metric,
-                        "period": "lifetime",
-                        "values": [{"value": m["stats"][metric]}],
-                        "id": f"{mid}/insights/{metric}/lifetime",
-                    }
-                )
-            return JSONResponse({"data": data})
+            return insights(
+                mid,
+                params,
+                m["stats"],
+                lambda _m: (
+                    f"(#100) metric[0] must be one of the following values: {', '.join(m['stats'])}"
+                ),
+            )
         raise KeyError(edge)
 
     async def media_file(request: Request) -> Response:

@@ -25,13 +25,13 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tests.fakes.common import FakeServer
+from tests.fakes.common import FakeServer, code_redirect
 
 ACCESS_SECONDS = 60 * 86400
 REFRESH_SECONDS = 365 * 86400
@@ -185,10 +185,7 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
         code = secrets.token_urlsafe(24)
         state.codes[code] = {"redirect_uri": q.get("redirect_uri"), "scopes": scopes}
         redirect = q.get("redirect_uri", "")
-        sep = "&" if "?" in redirect else "?"
-        return RedirectResponse(
-            f"{redirect}{sep}{urlencode({'code': code, 'state': q.get('state', '')})}", 302
-        )
+        return code_redirect(redirect, code, q.get("state", ""))
 
     async def access_token(request: Request) -> Response:
         form = await request.form()

@@ -19,14 +19,13 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from tests.fakes.common import FakeServer
-from tests.fakes.graph import graph_error
+from tests.fakes.common import FakeServer, bearer_token, code_redirect, request_params
+from tests.fakes.graph import graph_error, insights
 
 SHORT_SECONDS = 3600
 LONG_SECONDS = 5_183_944
@@ -138,14 +137,7 @@ class ThreadsFake(FakeServer):
 def _routes(fake: ThreadsFake) -> list[BaseRoute]:
     state = fake.state
 
-    async def params_of(request: Request) -> dict[str, Any]:
-        params: dict[str, Any] = dict(request.query_params)
-        if request.method == "POST" and request.headers.get("content-type"):
-            if "json" in request.headers["content-type"]:
-                params.update(await request.json())
-            else:
-                params.update(dict(await request.form()))
-        return params
+    params_of = request_params
 
     def check_token(raw: str) -> ThToken | Response:
         tok = state.tokens.get(raw)
@@ -173,11 +165,8 @@ def _routes(fake: ThreadsFake) -> list[BaseRoute]:
             "scopes": [s for s in q.get("scope", "").split(",") if s],
         }
         redirect = q.get("redirect_uri", "")
-        sep = "&" if "?" in redirect else "?"
         # Threads appends "#_" to the redirect; it is not part of the code.
-        return RedirectResponse(
-            f"{redirect}{sep}{urlencode({'code': code, 'state': q.get('state', '')})}#_", 302
-        )
+        return code_redirect(redirect, code, q.get("state", ""), "#_")
 
     async def oauth_access_token(request: Request) -> Response:
         p = await params_of(request)
@@ -231,11 +220,7 @@ def _routes(fake: ThreadsFake) -> list[BaseRoute]:
     async def api(request: Request) -> Response:
         parts = request.path_params["path"].strip("/").split("/")
         p = await params_of(request)
-        raw = p.get("access_token", "")
-        header = request.headers.get("authorization", "")
-        if not raw and header.lower().startswith("bearer "):
-            raw = header[7:].strip()
-        tok = check_token(raw)
+        tok = check_token(bearer_token(request, p))
         if isinstance(tok, Response):
             return tok
         node = tok.user_id if parts[0] == "me" else parts[0]
@@ -281,19 +266,7 @@ def _routes(fake: ThreadsFake) -> list[BaseRoute]:
             if not edge:
                 return JSONResponse(media_view(m))
             if edge == "insights":
-                data = []
-                for metric in [x for x in str(p.get("metric", "")).split(",") if x]:
-                    if metric not in m["stats"]:
-                        return graph_error(f"(#100) Invalid metric {metric}", 100)
-                    data.append(
-                        {
-                            "name": metric,
-                            "period": "lifetime",
-                            "values": [{"value": m["stats"][metric]}],
-                            "id": f"{node}/insights/{metric}/lifetime",
-                        }
-                    )
-                return JSONResponse({"data": data})
+                return insights(node, p, m["stats"], lambda x: f"(#100) Invalid metric {x}")
         return graph_error(
             f"Unsupported request. Object with ID '{parts[0]}' does not exist", 100, subcode=33
         )
