@@ -89,6 +89,18 @@ def _filters() -> rx.Component:
     )
 
 
+def _bulk_button(action: str, icon: str, label: str, **props) -> rx.Component:
+    """One bulk action: spins while it runs, the others wait (one bulk run at a time)."""
+    return action_button(
+        icon,
+        label,
+        on_click=props.pop("on_click", LibraryState.bulk(action)),
+        loading=LibraryState.busy == action,
+        disabled=LibraryState.busy != "",
+        **props,
+    )
+
+
 def _bulk_bar() -> rx.Component:
     return rx.cond(
         LibraryState.selected_count > 0,
@@ -96,19 +108,11 @@ def _bulk_bar() -> rx.Component:
             toolbar(
                 rx.text(LibraryState.selected_count, " selected", weight="bold", size="2"),
                 rx.spacer(),
-                action_button(
-                    "calendar-check", "Approve & schedule", on_click=LibraryState.bulk_schedule
-                ),
-                action_button(
-                    "calendar-x",
-                    "Unschedule",
-                    on_click=LibraryState.bulk_unschedule,
-                    variant="soft",
-                ),
-                action_button(
-                    "sparkles", "Regenerate", on_click=LibraryState.bulk_regenerate, variant="soft"
-                ),
-                action_button(
+                _bulk_button("schedule", "calendar-check", "Approve & schedule"),
+                _bulk_button("unschedule", "calendar-x", "Unschedule", variant="soft"),
+                _bulk_button("regenerate", "sparkles", "Regenerate", variant="soft"),
+                _bulk_button(
+                    "delete",
                     "trash-2",
                     "Delete",
                     on_click=LibraryState.ask_delete,
@@ -116,6 +120,15 @@ def _bulk_bar() -> rx.Component:
                     variant="soft",
                 ),
                 spacing="2",
+            ),
+            rx.cond(
+                LibraryState.busy == "regenerate",
+                rx.text(
+                    "Rewriting with AI… this can take a little while for many posts.",
+                    size="1",
+                    color_scheme="gray",
+                    margin_top=theme.space(2),
+                ),
             ),
             width="100%",
             background=rx.color(theme.ACCENT, 2),
@@ -289,7 +302,7 @@ def content_page() -> rx.Component:
                 "Posts already published stay on the platforms. This cannot be undone.",
                 confirm_label="Delete",
                 cancel_label="Keep them",
-                on_confirm=LibraryState.bulk_delete,
+                on_confirm=LibraryState.bulk("delete"),
                 open=LibraryState.confirm_delete_open,
                 on_open_change=LibraryState.set_confirm_delete_open,
             ),

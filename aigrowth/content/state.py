@@ -28,6 +28,13 @@ ALL = "all"
 PLATFORM_CHOICES = list(rules.PLATFORM_RULES)
 STATUS_CHOICES = [s.value for s in ContentStatus]
 FILTERS = ("f_status", "f_platform", "f_pillar", "f_search", "f_from", "f_to")
+# Bulk action → (service call, verb for the toast).
+BULK_ACTIONS = {
+    "schedule": (svc.bulk_approve_schedule, "Scheduled"),
+    "unschedule": (svc.bulk_unschedule, "Moved back to drafts"),
+    "regenerate": (svc.bulk_regenerate, "Rewrote"),
+    "delete": (svc.bulk_delete, "Deleted"),
+}
 
 
 async def _context(state: rx.State) -> tuple[uuid.UUID | None, uuid.UUID | None]:
@@ -64,6 +71,7 @@ class LibraryState(rx.State):
     loaded: bool = False
     confirm_delete_open: bool = False
     new_platform: str = "x"
+    busy: str = ""  # the bulk action running, if any
 
     @rx.var
     def selected_count(self) -> int:
@@ -185,49 +193,33 @@ class LibraryState(rx.State):
             cid = str(content.id)
         return [rx.toast.success("New draft created."), rx.redirect(f"/content/{cid}")]
 
-    async def _bulk(self, action: str):
+    @rx.event
+    async def bulk(self, action: str):
+        """A bulk action on the ticked posts; the bar shows it running (AI rewrites are slow)."""
+        if action not in BULK_ACTIONS:
+            return
         uid = session_user_id(self)
         if uid is None or not self.selected:
-            return rx.toast.info("Select posts first (tick the boxes on the left).")
-        with session_scope() as db:
-            if action == "schedule":
-                result, verb = (
-                    svc.bulk_approve_schedule(self.selected, user_id=uid, session=db),
-                    "Scheduled",
-                )
-            elif action == "unschedule":
-                result, verb = (
-                    svc.bulk_unschedule(self.selected, user_id=uid, session=db),
-                    ("Moved back to drafts"),
-                )
-            elif action == "delete":
-                result, verb = svc.bulk_delete(self.selected, user_id=uid, session=db), "Deleted"
-            else:
-                result, verb = (
-                    svc.bulk_regenerate(self.selected, user_id=uid, session=db),
-                    ("Rewrote"),
-                )
-        self.selected = []
+            yield rx.toast.info("Select posts first (tick the boxes on the left).")
+            return
+        run, verb = BULK_ACTIONS[action]
         self.confirm_delete_open = False
+        self.busy = action
+        yield
+        try:
+            with session_scope() as db:
+                result = run(self.selected, user_id=uid, session=db)
+        finally:
+            self.busy = ""
+        self.selected = []
         await self._reload()
         message = result.summary(verb)
         if result.failed and not result.done:
-            return rx.toast.error(message)
-        if result.failed:
-            return rx.toast.warning(message)
-        return rx.toast.success(message)
-
-    @rx.event
-    async def bulk_schedule(self):
-        return await self._bulk("schedule")
-
-    @rx.event
-    async def bulk_unschedule(self):
-        return await self._bulk("unschedule")
-
-    @rx.event
-    async def bulk_regenerate(self):
-        return await self._bulk("regenerate")
+            yield rx.toast.error(message)
+        elif result.failed:
+            yield rx.toast.warning(message)
+        else:
+            yield rx.toast.success(message)
 
     @rx.event
     def ask_delete(self):
@@ -239,10 +231,6 @@ class LibraryState(rx.State):
     @rx.event
     def set_confirm_delete_open(self, value: bool):
         self.confirm_delete_open = value
-
-    @rx.event
-    async def bulk_delete(self):
-        return await self._bulk("delete")
 
 
 # ============================================================================ editor
