@@ -185,6 +185,8 @@ def validate_goals(
     today = today or utcnow().date()
     errors: Errors = {}
     cleaned: list[dict[str, Any]] = []
+    if not isinstance(goals, list) or not all(isinstance(g, dict) for g in goals):
+        return [], {"goals": "Goals could not be read; please enter them again."}
     rows = [g for g in goals if any(str(g.get(k) or "").strip() for k in ("target", "by"))]
     if not rows:
         errors["goals"] = "Add at least one goal with a target, e.g. 1,000 followers."

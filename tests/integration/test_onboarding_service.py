@@ -75,6 +75,11 @@ def test_each_step_validates_with_clear_messages_and_changes_nothing(session) ->
         session=session,
     )
     assert errors == {"goals": "Add at least one goal with a target, e.g. 1,000 followers."}
+    # A malformed payload (not a list of goal objects) is a message, not a crash.
+    _, errors = service.save_step(
+        business.id, 3, {"goals": ["1000 followers"]}, user_id=user.id, session=session
+    )
+    assert errors == {"goals": "Goals could not be read; please enter them again."}
 
     _, errors = service.save_step(
         business.id, 4, {"platforms": [], "tone": ""}, user_id=user.id, session=session
