@@ -368,17 +368,7 @@ def test_upload_attach_alt_and_public_url(session, app_env, engine):
 
 
 def test_calendar_view_places_posts_in_local_days_with_gaps_and_coverage(session):
-    user, biz = make_user(session, tz="America/New_York")
-    session.add(
-        Strategy(
-            business_id=biz.id,
-            content={
-                "pillars": [{"name": "Tips", "share": 50}, {"name": "Stories", "share": 50}],
-                "cadence": [{"platform": "x", "posts_per_week": 3, "best_times": ["10:00"]}],
-            },
-        )
-    )
-    session.commit()
+    user, biz = _cadence_business(session, tz="America/New_York")
     # 2026-04-07 02:00 UTC is 2026-04-06 22:00 in New York.
     draft(
         session,
@@ -441,8 +431,9 @@ def test_versions_are_deleted_with_their_post(session):
     )
 
 
-def _cadence_business(session: Session) -> tuple[User, Business]:
-    user, biz = make_user(session)
+def _cadence_business(session: Session, tz: str = "Europe/Berlin") -> tuple[User, Business]:
+    """A business whose strategy wants 3 X posts a week at 10:00, pillars Tips/Stories."""
+    user, biz = make_user(session, tz=tz)
     session.add(
         Strategy(
             business_id=biz.id,
