@@ -11,33 +11,47 @@ from aigrowth.ui.layout import app_shell
 
 def _row(note: NoteItem) -> rx.Component:
     return rx.card(
-        rx.hstack(
-            rx.cond(
-                note["unread"],
-                rx.badge("New", color_scheme="red", variant="soft"),
-            ),
+        rx.flex(
             rx.vstack(
-                rx.text(note["title"], weight="bold", size="3"),
+                rx.hstack(
+                    rx.text(note["title"], weight="bold", size="3"),
+                    rx.cond(
+                        note["unread"],
+                        rx.badge("New", color_scheme="red", variant="soft"),
+                    ),
+                    spacing="2",
+                    align="center",
+                    wrap="wrap",
+                ),
                 rx.text(note["body"], size="2", white_space="pre-wrap", color_scheme="gray"),
                 rx.text(note["created_at"], size="1", color_scheme="gray"),
                 spacing="1",
                 align="start",
                 width="100%",
+                min_width="0",
             ),
             rx.cond(
                 note["link"] != "",
                 rx.button(
-                    "Open",
+                    rx.cond(
+                        note["link"].to(str).startswith("/content/"),
+                        "Open post",
+                        rx.cond(note["link"] == "/accounts", "Reconnect", "Open"),
+                    ),
                     size="2",
                     variant="soft",
                     on_click=NotificationState.open_item(note["id"], note["link"]),
+                    flex_shrink="0",
                 ),
             ),
             spacing="3",
             align="start",
+            direction={"initial": "column", "sm": "row"},
             width="100%",
         ),
         width="100%",
+        class_name="notification-row",
+        background=rx.cond(note["unread"], "var(--accent-a2)", "transparent"),
     )
 
 
@@ -57,21 +71,24 @@ def notifications_page() -> rx.Component:
             NotificationState.items.length() > 0,
             rx.vstack(
                 rx.foreach(NotificationState.items, _row),
-                rx.hstack(
-                    rx.button(
-                        "Newer",
-                        variant="soft",
-                        disabled=NotificationState.page == 0,
-                        on_click=NotificationState.prev_page,
+                rx.cond(
+                    (NotificationState.page > 0) | NotificationState.has_more,
+                    rx.hstack(
+                        rx.button(
+                            "Newer",
+                            variant="soft",
+                            disabled=NotificationState.page == 0,
+                            on_click=NotificationState.prev_page,
+                        ),
+                        rx.button(
+                            "Older",
+                            variant="soft",
+                            disabled=~NotificationState.has_more,
+                            on_click=NotificationState.next_page,
+                        ),
+                        justify="end",
+                        width="100%",
                     ),
-                    rx.button(
-                        "Older",
-                        variant="soft",
-                        disabled=~NotificationState.has_more,
-                        on_click=NotificationState.next_page,
-                    ),
-                    justify="end",
-                    width="100%",
                 ),
                 spacing="3",
                 width="100%",

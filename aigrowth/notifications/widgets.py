@@ -8,6 +8,7 @@ from __future__ import annotations
 import reflex as rx
 
 from aigrowth.notifications.state import NoteItem, NotificationState
+from aigrowth.ui.theme import space
 
 
 def _bell_row(note: NoteItem) -> rx.Component:
@@ -16,31 +17,40 @@ def _bell_row(note: NoteItem) -> rx.Component:
             rx.cond(
                 note["unread"],
                 rx.box(
-                    width="8px", height="8px", border_radius="50%", background="var(--accent-9)"
+                    width="8px",
+                    height="8px",
+                    min_width="8px",
+                    border_radius="50%",
+                    background="var(--red-9)",
+                    margin_top="6px",
                 ),
-                rx.box(width="8px", height="8px"),
+                rx.box(width="8px", min_width="8px", height="8px"),
             ),
             rx.vstack(
                 rx.text(note["title"], size="2", weight=rx.cond(note["unread"], "bold", "regular")),
                 rx.text(note["created_at"], size="1", color_scheme="gray"),
                 spacing="0",
                 align="start",
+                min_width="0",
             ),
             spacing="2",
-            align="center",
+            align="start",
         ),
         on_click=NotificationState.open_item(note["id"], note["link"]),
         cursor="pointer",
-        padding="2",
-        border_radius="6px",
-        _hover={"background": "var(--gray-3)"},
+        padding=space(2),
+        border_radius="var(--radius-2)",
+        _hover={"background": "var(--gray-a3)"},
         width="100%",
+        class_name="notification-item",
     )
 
 
 def notification_bell() -> rx.Component:
     badge = rx.cond(
         NotificationState.unread > 0,
+        # On the bell's top-right corner, never over the bell itself; clicks go
+        # through to the button.
         rx.badge(
             NotificationState.unread_label,
             color_scheme="red",
@@ -48,8 +58,16 @@ def notification_bell() -> rx.Component:
             radius="full",
             size="1",
             position="absolute",
-            top="-6px",
-            right="-8px",
+            top="-2px",
+            right="-2px",
+            min_width="16px",
+            height="16px",
+            padding="0 4px",
+            justify_content="center",
+            font_size="10px",
+            line_height="16px",
+            pointer_events="none",
+            aria_hidden="true",
             id="notification-count",
         ),
     )
@@ -58,13 +76,22 @@ def notification_bell() -> rx.Component:
             rx.box(
                 rx.icon_button(
                     rx.icon("bell", size=18),
-                    variant="ghost",
+                    variant="soft",
                     color_scheme="gray",
-                    aria_label="Notifications",
+                    radius="full",
+                    size="2",
+                    aria_label=rx.cond(
+                        NotificationState.unread > 0,
+                        "Notifications, " + NotificationState.unread_label + " unread",
+                        "Notifications",
+                    ),
                     id="notification-bell",
+                    cursor="pointer",
                 ),
                 badge,
                 position="relative",
+                display="inline-flex",
+                margin_right=space(1),
                 on_mount=NotificationState.load_bell,
             )
         ),

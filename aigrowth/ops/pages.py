@@ -5,8 +5,9 @@ from __future__ import annotations
 import reflex as rx
 
 from aigrowth.ops.state import OpsState, QueueItem, StatusCount
-from aigrowth.ui.components import empty_state, page_header
+from aigrowth.ui.components import empty_state, page_header, status_badge
 from aigrowth.ui.layout import app_shell
+from aigrowth.ui.theme import space
 
 
 def _stat(
@@ -15,11 +16,16 @@ def _stat(
     return rx.card(
         rx.vstack(
             rx.text(label, size="2", color_scheme="gray"),
-            rx.heading(value, size="6", color_scheme=rx.cond(ok, "gray", "red"), id=test_id),
+            rx.heading(
+                value,
+                size="6",
+                color=rx.cond(ok, "var(--gray-12)", "var(--red-11)"),
+                id=test_id or None,
+            ),
             spacing="1",
         ),
         min_width="150px",
-        flex="1",
+        flex="1 1 150px",
     )
 
 
@@ -28,13 +34,23 @@ def _queue_row(q: QueueItem) -> rx.Component:
         rx.table.row_header_cell(q["name"]),
         rx.table.cell(q["queued"]),
         rx.table.cell(q["started"]),
-        rx.table.cell(rx.text(q["failed"], color_scheme=rx.cond(q["failed"] > 0, "red", "gray"))),
+        rx.table.cell(
+            rx.text(
+                q["failed"],
+                color=rx.cond(q["failed"] > 0, "var(--red-11)", "inherit"),
+                weight=rx.cond(q["failed"] > 0, "bold", "regular"),
+            )
+        ),
         rx.table.cell(q["scheduled"]),
+        id="ops-queue-" + q["name"],
     )
 
 
 def _post_row(p: StatusCount) -> rx.Component:
-    return rx.table.row(rx.table.row_header_cell(p["status"]), rx.table.cell(p["count"]))
+    return rx.table.row(
+        rx.table.row_header_cell(status_badge(p["status"])),
+        rx.table.cell(p["count"], text_align="right"),
+    )
 
 
 def _overview() -> rx.Component:
@@ -56,11 +72,11 @@ def _overview() -> rx.Component:
             ),
             _stat("Due, not yet claimed", OpsState.due_unclaimed.to_string(), True, "ops-due"),
             _stat("Oldest due post waiting", OpsState.oldest_due),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),
-        rx.heading("Queues", size="4"),
+        rx.heading("Queues", size="4", margin_top=space(2)),
         rx.box(
             rx.table.root(
                 rx.table.header(
@@ -74,16 +90,28 @@ def _overview() -> rx.Component:
                 ),
                 rx.table.body(rx.foreach(OpsState.queues, _queue_row)),
                 variant="surface",
+                size={"initial": "1", "sm": "2"},
                 width="100%",
             ),
             overflow_x="auto",
             width="100%",
         ),
-        rx.heading("Posts by state", size="4"),
-        rx.table.root(
-            rx.table.body(rx.foreach(OpsState.posts, _post_row)),
-            variant="surface",
-            width="100%",
+        rx.heading("Posts by state", size="4", margin_top=space(2)),
+        rx.cond(
+            OpsState.posts.length() > 0,
+            rx.table.root(
+                rx.table.header(
+                    rx.table.row(
+                        rx.table.column_header_cell("State"),
+                        rx.table.column_header_cell("Posts", text_align="right"),
+                    )
+                ),
+                rx.table.body(rx.foreach(OpsState.posts, _post_row)),
+                variant="surface",
+                width="100%",
+                max_width="420px",
+            ),
+            rx.text("No posts yet.", size="2", color_scheme="gray"),
         ),
         rx.hstack(
             rx.link(

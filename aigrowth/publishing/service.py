@@ -106,7 +106,8 @@ def _default_engine() -> Engine:
 
 
 def post_link(content_id: uuid.UUID | str) -> str:
-    return f"/content?post={content_id}"
+    """Where a notification about a post leads: the post in the editor."""
+    return f"/content/{content_id}"
 
 
 # ------------------------------------------------------------------------ the claim

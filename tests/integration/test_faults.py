@@ -186,6 +186,6 @@ def test_permanent_failure_notifies_once_with_link(x_fake):
     service.reconcile()
     with Session(get_engine()) as s:
         notes = s.exec(select(Notification).where(Notification.user_id == user.id)).all()
-    assert [(n.kind, n.link) for n in notes] == [("publish_failed", f"/content?post={post_id}")]
+    assert [(n.kind, n.link) for n in notes] == [("publish_failed", f"/content/{post_id}")]
     assert len(read_outbox()) == 1
     assert timedelta(0) <= timedelta(seconds=1)
