@@ -701,6 +701,126 @@ def publish_now(
     return content
 
 
+# --------------------------------------------------------------------------- live status
+# The editor follows a post while the publisher works on it (see EditorState.watch).
+WATCH_AHEAD = timedelta(minutes=1)
+NEEDS_CHECK_WORDS = (
+    "We could not confirm whether this post went out. Check your profile: if it is "
+    "there, press “It's published”; if not, press “Check again”."
+)
+
+
+def should_watch(
+    status: str,
+    scheduled_for: datetime | None,
+    next_attempt_at: datetime | None,
+    *,
+    now: datetime | None = None,
+) -> bool:
+    """Is the post about to change without the user doing anything?
+
+    True while it is publishing, or scheduled and due (or retried) within a minute:
+    the publisher will move it soon, so the editor keeps asking."""
+    if status == S.PUBLISHING:
+        return True
+    if status != S.SCHEDULED or scheduled_for is None:
+        return False
+    due = max(scheduled_for, next_attempt_at or scheduled_for)
+    return due <= (now or utcnow()) + WATCH_AHEAD
+
+
+def live_status(
+    content_id: uuid.UUID | str,
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    now: datetime | None = None,
+) -> dict[str, str] | None:
+    """The few columns the editor refreshes while it watches a post (one light query).
+
+    None when the post is gone (deleted, or not the user's)."""
+    try:
+        cid = _uuid(content_id)
+    except ValueError:
+        return None
+    row = session.exec(
+        select(
+            Content.status,
+            Content.scheduled_for,
+            Content.next_attempt_at,
+            Content.published_at,
+            Content.remote_url,
+            Content.last_error,
+        )
+        .join(Business, Business.id == Content.business_id)
+        .where(Content.id == cid, Business.user_id == user_id)
+    ).first()
+    if row is None:
+        return None
+    status, sched, retry_at, published, remote_url, error = row
+    return {
+        "status": status,
+        "published_at": published.isoformat() if published else "",
+        "remote_url": remote_url or "",
+        "last_error": error or "",
+        "watch": "1" if should_watch(status, sched, retry_at, now=now) else "",
+    }
+
+
+def status_message(status: str, last_error: str) -> str:
+    """What the editor says about a failed or unconfirmed post, in plain words."""
+    if status == S.NEEDS_ATTENTION:
+        return last_error or NEEDS_CHECK_WORDS
+    if status == S.FAILED:
+        return last_error or "The platform did not accept this post. Fix it, then press Retry."
+    return last_error
+
+
+def _publishing_call(name: str, *args, **kwargs):
+    """Call the publishing service; its refusals (PublishingError) become ContentError."""
+    from aigrowth.publishing import service as publishing
+
+    try:
+        return getattr(publishing, name)(*args, **kwargs)
+    except publishing.PublishingError as exc:
+        kwargs["session"].rollback()
+        raise ContentError(str(exc)) from exc
+
+
+def retry_publish(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> str:
+    """Retry a failed post, or check a needs-attention one again (the publisher looks it
+    up on the platform before any new create, so this cannot post it twice).
+
+    Returns the message for the user."""
+    status = get_owned(content_id, user_id=user_id, session=session).status
+    outcome = _publishing_call("retry_failed", content_id, user_id=user_id, session=session)
+    if outcome == "already_retried":
+        return "This post is already being retried."
+    if status == S.NEEDS_ATTENTION:
+        return "Checking again. We look on the platform before posting anything."
+    if outcome == "scheduled":
+        return "It goes out at its planned time."
+    return "Publishing again. The status updates when the platform confirms."
+
+
+def mark_published(
+    content_id: uuid.UUID | str,
+    remote_url: str = "",
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+) -> None:
+    """The user saw a needs-attention post on their profile: it is published."""
+    get_owned(content_id, user_id=user_id, session=session)
+    _publishing_call(
+        "mark_published_by_user",
+        content_id,
+        user_id=user_id,
+        remote_url=remote_url.strip(),
+        session=session,
+    )
+
+
 def _optional(module: str, name: str):
     try:
         return getattr(importlib.import_module(module), name, None)

@@ -7,6 +7,8 @@ visible page of rows and small view models.
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from aigrowth.db import session_scope
 from aigrowth.dbtypes import utcnow
 
 PAGE_SIZE = 20
+WATCH_EVERY_S = 1.5  # how often an open editor asks about a post being published
+WATCH_MAX_S = 15 * 60  # then it stops; a reload starts again
 ALL = "all"
 PLATFORM_CHOICES = list(rules.PLATFORM_RULES)
 STATUS_CHOICES = [s.value for s in ContentStatus]
@@ -277,6 +281,15 @@ class EditorState(rx.State):
     confirm_publish_open: bool = False
     variant_platform: str = ""
     uploading: bool = False
+    # Live status (see watch): the publisher moves the post, the editor follows.
+    watching: bool = False
+    remote_url: str = ""
+    published_label: str = ""
+    status_note: str = ""  # the failure / needs-attention message in plain words
+    mark_open: bool = False
+    mark_url: str = ""
+    _watch_token: str = ""
+    _due_soon: bool = False
     _business_id: str = ""
     _business_name: str = ""
 
@@ -304,6 +317,10 @@ class EditorState(rx.State):
     @rx.var
     def blocking_count(self) -> int:
         return sum(1 for p in self.problems if p.get("severity") == "error")
+
+    @rx.var
+    def platform_label(self) -> str:
+        return rules.PLATFORM_RULES[self.platform].label
 
     @rx.var
     def other_platforms(self) -> list[str]:
@@ -336,6 +353,14 @@ class EditorState(rx.State):
             self.hashtags = list(content.hashtags or [])
             self.saved_hashtags = list(self.hashtags)
             self.last_error = content.last_error or ""
+            self.status_note = svc.status_message(content.status, content.last_error or "")
+            self.remote_url = content.remote_url or ""
+            self.published_label = (
+                svc.format_local(content.published_at, self.tz) if content.published_at else ""
+            )
+            self._due_soon = svc.should_watch(
+                content.status, content.scheduled_for, content.next_attempt_at
+            )
             self.media = [
                 {
                     "media_id": m.get("media_id", ""),
@@ -360,14 +385,14 @@ class EditorState(rx.State):
                 self.sched_date = local.date().isoformat()
                 self.sched_time = local.strftime("%H:%M")
                 word = "Scheduled for" if content.status == "scheduled" else "Planned for"
-                if content.status == "published":
-                    word = "Published"
                 self.when_label = f"{word} {svc.format_local(content.scheduled_for, self.tz)}"
             else:
                 tomorrow = planning.utc_to_local(utcnow(), self.tz).date() + timedelta(days=1)
                 self.sched_date = tomorrow.isoformat()
                 self.sched_time = "09:00"
                 self.when_label = "Not scheduled"
+            if self.published_label:
+                self.when_label = f"Published {self.published_label}"
             self.versions = svc.list_versions(content.id, user_id=uid, session=db, tz=self.tz)
             self.variants = svc.list_variants(content.id, user_id=uid, session=db)
             self.library_media = svc.list_media(content.business_id, user_id=uid, session=db)
@@ -415,6 +440,99 @@ class EditorState(rx.State):
         if self.content_id and str(await current_business_id(self)) != self._business_id:
             switcher = await self.get_state(BusinessState)
             switcher.remember(self._business_id, self._business_name)
+        return self._follow()
+
+    # -- live status -------------------------------------------------------------------
+    def _follow(self, *events):
+        """``events`` plus the watcher when the publisher is about to move this post."""
+        return [*events, EditorState.watch] if self._due_soon else list(events) or None
+
+    def _on_page(self, cid: str) -> bool:
+        """Still in this post's editor (not gone to another page or another post)?"""
+        return self.content_id == cid and self._id_from_path() == cid
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Follow the post while the publisher works on it: badge, time, link, reason.
+
+        Asks every WATCH_EVERY_S with one light query, and stops once the post is in a
+        state only the user changes (published, failed, needs attention, draft), when
+        the user leaves, or after WATCH_MAX_S. A newer watch replaces this one."""
+        token = uuid.uuid4().hex
+        async with self:
+            cid, uid = self.content_id, session_user_id(self)
+            if not cid or uid is None:
+                return
+            self._watch_token = token
+            self.watching = True
+        deadline = time.monotonic() + WATCH_MAX_S
+        try:
+            while time.monotonic() < deadline:
+                await asyncio.sleep(WATCH_EVERY_S)
+                live = await asyncio.to_thread(_live_status, cid, uid)
+                async with self:
+                    if self._watch_token != token or not self._on_page(cid):
+                        return
+                    if live is None:  # deleted meanwhile (another tab)
+                        self.not_found, self.content_id = True, ""
+                        return
+                    toast = None
+                    if live["status"] != self.status:
+                        lost_edits = self.dirty and live["status"] == ContentStatus.PUBLISHING
+                        self._load(cid)
+                        toast = _status_toast(live, self.platform_label, lost_edits=lost_edits)
+                    if not live["watch"]:
+                        self.watching = False
+                if toast is not None:
+                    yield toast
+                if not live["watch"]:
+                    return
+        finally:
+            async with self:
+                if self._watch_token == token:
+                    self._watch_token = ""
+                    self.watching = False
+
+    @rx.event
+    def retry(self):
+        """Retry (failed) or Check again (needs attention): the publisher looks first."""
+        uid = session_user_id(self)
+        if uid is None or not self.content_id:
+            return None
+        try:
+            with session_scope() as db:
+                message = svc.retry_publish(self.content_id, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            self._load(self.content_id)
+            return rx.toast.error(str(exc))
+        self._load(self.content_id)
+        return self._follow(rx.toast.info(message))
+
+    @rx.event
+    def set_mark_open(self, value: bool):
+        self.mark_open = value
+        if not value:
+            self.mark_url = ""
+
+    @rx.event
+    def set_mark_url(self, value: str):
+        self.mark_url = value[:1000]
+
+    @rx.event
+    def mark_published(self):
+        """ "It's published": the user saw it on their profile (the link is optional)."""
+        uid = session_user_id(self)
+        if uid is None or not self.content_id:
+            return None
+        try:
+            with session_scope() as db:
+                svc.mark_published(self.content_id, self.mark_url, user_id=uid, session=db)
+        except svc.ContentError as exc:
+            return rx.toast.error(str(exc))
+        self.mark_open = False
+        self.mark_url = ""
+        self._load(self.content_id)
+        return rx.toast.success("Marked as published. We will not try to post it again.")
 
     # -- editing (debounced on the client) -----------------------------------------------
     @rx.event
@@ -575,7 +693,7 @@ class EditorState(rx.State):
         self.choose_open = False
         self.chosen_account = ""
         self._load(self.content_id)
-        return rx.toast.success(message)
+        return self._follow(rx.toast.success(message))
 
     @rx.event
     def schedule(self):
@@ -723,6 +841,33 @@ class EditorState(rx.State):
             "Alt text saved.",
             then=show,
         )
+
+
+def _live_status(cid: str, uid: uuid.UUID) -> dict[str, str] | None:
+    """One status read for the watcher (runs in a thread: the event loop stays free)."""
+    with session_scope() as db:
+        return svc.live_status(cid, user_id=uid, session=db)
+
+
+def _status_toast(live: dict[str, str], platform: str, *, lost_edits: bool = False):
+    """The toast for a status the publisher just reached (None: the page says enough)."""
+    status = live["status"]
+    if lost_edits:
+        return rx.toast.warning(
+            "This post just started publishing with its saved text; "
+            "your unsaved changes were not included."
+        )
+    if status == ContentStatus.PUBLISHED:
+        return rx.toast.success(f"Published on {platform}.")
+    if status == ContentStatus.FAILED:
+        return rx.toast.error(
+            "Publishing failed: " + svc.status_message(status, live["last_error"])
+        )
+    if status == ContentStatus.NEEDS_ATTENTION:
+        return rx.toast.warning("We could not confirm this post went out. Please check.")
+    if status == ContentStatus.PUBLISHING:
+        return rx.toast.info(f"Publishing to {platform}…")
+    return None
 
 
 # ============================================================================ calendar
