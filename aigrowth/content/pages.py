@@ -1219,6 +1219,63 @@ def _versions_card() -> rx.Component:
     )
 
 
+def _figure(m: rx.Var) -> rx.Component:
+    """One metric tile; a figure the platform does not report says so on hover."""
+    value = rx.text(m["value"], size="5", weight="bold", id="figure-" + m["key"].to(str))
+    return rx.vstack(
+        rx.text(m["label"], size="1", color_scheme="gray"),
+        rx.cond(m["tip"] != "", rx.tooltip(value, content=m["tip"]), value),
+        spacing="0",
+        padding=theme.space(3),
+        border_radius="8px",
+        background=rx.color(theme.GRAY, 2),
+        border=f"1px solid {rx.color(theme.GRAY, 4)}",
+        min_width="0",
+    )
+
+
+def _figures_card() -> rx.Component:
+    """Latest figures of a published post (the daily pull's newest row)."""
+    return section_card(
+        "Latest figures",
+        rx.cond(
+            EditorState.figures.length() > 0,
+            rx.vstack(
+                rx.grid(
+                    rx.foreach(EditorState.figures, _figure),
+                    columns=rx.breakpoints(initial="2", sm="4"),
+                    spacing="2",
+                    width="100%",
+                ),
+                rx.text(
+                    "Figures of ",
+                    EditorState.figures_day,
+                    " · fetched ",
+                    EditorState.figures_fetched,
+                    ". Updated daily at 03:00 UTC.",
+                    size="1",
+                    color_scheme="gray",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            rx.flex(
+                rx.icon("hourglass", size=16, color=rx.color(theme.GRAY, 10)),
+                rx.text(
+                    "No figures yet: results are pulled daily at 03:00 UTC.",
+                    size="2",
+                    color_scheme="gray",
+                ),
+                spacing="2",
+                align="center",
+                id="figures-empty",
+            ),
+        ),
+        icon="chart-column",
+        id="post-figures",
+    )
+
+
 def _editor_dialogs() -> rx.Component:
     return rx.fragment(
         _account_dialog(),
@@ -1250,7 +1307,13 @@ def _editor_body() -> rx.Component:
     return rx.grid(
         rx.vstack(_editor_card(), _schedule_card(), _media_card(), spacing="4", width="100%"),
         rx.vstack(
-            _preview(), _problems(), _variants_card(), _versions_card(), spacing="4", width="100%"
+            rx.cond(EditorState.status == "published", _figures_card()),
+            _preview(),
+            rx.cond(EditorState.editable, _problems()),  # only while it can still change
+            _variants_card(),
+            _versions_card(),
+            spacing="4",
+            width="100%",
         ),
         columns=rx.breakpoints(initial="1", md="2"),
         spacing="4",

@@ -288,6 +288,9 @@ class EditorState(rx.State):
     status_note: str = ""  # the failure / needs-attention message in plain words
     mark_open: bool = False
     mark_url: str = ""
+    figures: list[dict[str, str]] = []  # latest analytics of a published post
+    figures_day: str = ""
+    figures_fetched: str = ""
     _watch_token: str = ""
     _due_soon: bool = False
     _business_id: str = ""
@@ -393,6 +396,14 @@ class EditorState(rx.State):
                 self.when_label = "Not scheduled"
             if self.published_label:
                 self.when_label = f"Published {self.published_label}"
+            figures = (
+                svc.latest_figures(content.id, user_id=uid, session=db)
+                if content.status == ContentStatus.PUBLISHED
+                else None
+            )
+            self.figures = figures.metrics if figures else []
+            self.figures_day = figures.day if figures else ""
+            self.figures_fetched = figures.fetched if figures else ""
             self.versions = svc.list_versions(content.id, user_id=uid, session=db, tz=self.tz)
             self.variants = svc.list_variants(content.id, user_id=uid, session=db)
             self.library_media = svc.list_media(content.business_id, user_id=uid, session=db)

@@ -14,13 +14,14 @@ from sqlmodel import Session
 
 from aigrowth.accounts import service as accounts
 from aigrowth.accounts.service import SESSION_COOKIE
+from aigrowth.analytics.models import AnalyticsSnapshot
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content
 from aigrowth.content.planning import local_to_utc
 from aigrowth.db import make_engine
 from aigrowth.social.models import SocialAccount
 from aigrowth.strategy.models import Strategy
-from tests.e2e.helpers import screenshot, unique_email
+from tests.e2e.helpers import assert_fits_width, screenshot, sign_in, unique_email
 
 TZ = "Europe/Berlin"
 DRAFT_TEXT = "Our first roast of the season is here."
@@ -245,3 +246,137 @@ def run_studio_flow(page, base_url: str, db_url: str, prefix: str = "content") -
 
 def test_content_studio_edit_schedule_and_move(live_app, browser_page) -> None:
     run_studio_flow(browser_page, live_app.url, live_app.env["DATABASE_URL"])
+
+
+def seed_publishing(db_url: str) -> tuple[str, str, str]:
+    """A founder with a Bluesky account, a post the publisher is working on (lease far
+    ahead, so nothing else touches it) and a failed one.
+
+    Returns (session token, publishing post id, failed post id)."""
+    engine = make_engine(db_url)
+    now = datetime.now(UTC)
+    try:
+        with Session(engine, expire_on_commit=False) as db:
+            user = accounts.create_user(
+                unique_email("live"), "copper kettle morning", session=db, timezone=TZ
+            )
+            business = Business(user_id=user.id, name="Brewly Coffee", onboarding_completed=True)
+            db.add(business)
+            db.flush()
+            account = SocialAccount(
+                user_id=user.id, platform="bluesky", account_id="did:plc:" + uuid.uuid4().hex,
+                handle="brewly.test", display_name="Brewly",
+            )  # fmt: skip
+            db.add(account)
+            db.flush()
+            common = {"business_id": business.id, "platform": "bluesky"}
+            busy = Content(
+                **common, text=DRAFT_TEXT, status="publishing", attempts=1,
+                scheduled_for=now - timedelta(minutes=1), lease_until=now + timedelta(hours=1),
+                social_account_id=account.id,
+            )  # fmt: skip
+            failed = Content(
+                **common, text=OTHER_TEXT, status="failed", attempts=3,
+                scheduled_for=now - timedelta(hours=2), social_account_id=account.id,
+                last_error="Bluesky refused the image: it is larger than 1 MB.",
+            )  # fmt: skip
+            db.add_all([busy, failed])
+            db.commit()
+            return accounts.create_session(user.id, session=db), str(busy.id), str(failed.id)
+    finally:
+        engine.dispose()
+
+
+def update_post(db_url: str, content_id: str, **values) -> None:
+    """What the publisher (or the daily pull) does to a post behind the editor's back."""
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as db:
+            row = db.get(Content, uuid.UUID(content_id))
+            for key, value in values.items():
+                setattr(row, key, value)
+            db.add(row)
+            db.commit()
+    finally:
+        engine.dispose()
+
+
+def add_figures(db_url: str, content_id: str) -> None:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as db:
+            row = db.get(Content, uuid.UUID(content_id))
+            db.add(
+                AnalyticsSnapshot(
+                    content_id=row.id, business_id=row.business_id, platform="bluesky",
+                    day=datetime.now(UTC).date(), likes=1234, comments=5, shares=2,
+                )
+            )  # fmt: skip
+            db.commit()
+    finally:
+        engine.dispose()
+
+
+def test_editor_follows_the_publisher_without_a_reload(live_app, browser_page) -> None:
+    """Publishing… → needs attention (message, Check again, It's published) → published
+    with the link and the figures card; a failed post shows its reason and Retry."""
+    db_url = live_app.env["DATABASE_URL"]
+    token, busy_id, failed_id = seed_publishing(db_url)
+    page = browser_page
+    sign_in(page, live_app, token)
+
+    page.goto(f"/content/{busy_id}")
+    panel = page.locator("#publish-status")
+    panel.get_by_text("Publishing… sending it to Bluesky").wait_for()
+    set_dark(page, False)
+    screenshot(page, "editor-publishing-light")
+
+    # The publisher could not confirm it: the editor says so by itself.
+    update_post(
+        db_url, busy_id, status="needs_attention", lease_until=None,
+        last_error="Bluesky did not answer in time, so we could not confirm the post.",
+    )  # fmt: skip
+    panel.get_by_text("Bluesky did not answer in time").wait_for(timeout=15_000)
+    assert page.locator("#check-again").is_visible()
+    page.get_by_text("needs attention", exact=True).first.wait_for()
+    set_dark(page, True)
+    screenshot(page, "editor-needs-attention-dark")
+    set_dark(page, False)
+
+    # "It's published", with the link from the profile.
+    link = "https://bsky.app/profile/brewly.test/post/3kxyz"
+    page.locator("#mark-published").click()
+    page.locator("#mark-url").fill("not a link")
+    page.get_by_role("button", name="Mark as published").click()
+    page.get_by_text("The link must start with https://").first.wait_for()
+    page.locator("#mark-url").fill(link)
+    page.get_by_role("button", name="Mark as published").click()
+    page.get_by_text("published", exact=True).first.wait_for()
+    assert page.locator("#view-on-platform").get_attribute("href") == link
+    assert "View on Bluesky" in page.locator("#view-on-platform").inner_text()
+    page.locator("#figures-empty").get_by_text("pulled daily at 03:00 UTC").wait_for()
+    assert stored_time(db_url, busy_id)[0] == "published"
+
+    # The daily pull stored figures: they show, unknown ones as a dash with a reason.
+    add_figures(db_url, busy_id)
+    page.reload()
+    page.locator("#figure-likes").get_by_text("1,234").wait_for()
+    assert page.locator("#figure-impressions").inner_text() == "—"
+    page.locator("#figure-impressions").hover()
+    page.get_by_text("Bluesky does not report impressions").first.wait_for()
+    screenshot(page, "editor-published-figures-light")
+    set_dark(page, True)
+    screenshot(page, "editor-published-figures-dark")
+    set_dark(page, False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.locator("#figure-likes").wait_for()
+    assert_fits_width(page)
+    screenshot(page, "editor-published-figures-phone")
+
+    # A failed post: the reason in plain words and a Retry button.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/content/{failed_id}")
+    panel.get_by_text("Bluesky refused the image: it is larger than 1 MB.").wait_for()
+    assert page.locator("#retry-post").is_visible()
+    screenshot(page, "editor-failed-light")

@@ -5,7 +5,7 @@ through the real publishing service (its claim, its refusals)."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import Session
@@ -140,3 +140,71 @@ def test_check_again_and_its_published_on_a_needs_attention_post(app_env, sessio
     # Only a post waiting for the user's check can be marked.
     with pytest.raises(svc.ContentError, match="waiting for your check"):
         svc.mark_published(post.id, "", user_id=user.id, session=session)
+
+
+def test_latest_figures_show_the_newest_day_and_unknowns_as_dashes(session: Session):
+    from aigrowth.analytics.models import AnalyticsSnapshot
+
+    user, biz = make_user(session, tz="Europe/Berlin")
+    other, _ = make_user(session)
+    post = draft(session, biz, platform="bluesky", status=S.PUBLISHED, published_at=NOW)
+    assert svc.latest_figures(post.id, user_id=user.id, session=session) is None
+
+    def snap(day: date, likes: int, **kw) -> None:
+        session.add(
+            AnalyticsSnapshot(
+                content_id=post.id,
+                business_id=biz.id,
+                platform="bluesky",
+                day=day,
+                likes=likes,
+                fetched_at=datetime.combine(day, time(3, 2), tzinfo=UTC),
+                **kw,
+            )
+        )
+        session.commit()
+
+    snap(date(2026, 3, 21), 4, comments=1, shares=0)
+    snap(date(2026, 3, 22), 1234, comments=7, shares=3, engagement_rate=None)
+    figures = svc.latest_figures(post.id, user_id=user.id, session=session)
+    assert figures is not None
+    assert figures.day == "Sun 22 Mar 2026"
+    assert figures.fetched == "Sun 22 Mar 2026, 04:02"  # 03:02 UTC in Berlin (CET)
+    by_key = {m["key"]: m for m in figures.metrics}
+    assert [m["key"] for m in figures.metrics] == [k for k, _ in svc.FIGURES]
+    assert by_key["likes"]["value"] == "1,234" and by_key["likes"]["tip"] == ""
+    assert by_key["shares"]["value"] == "3"
+    assert by_key["impressions"]["value"] == "—"
+    assert by_key["impressions"]["tip"] == "Bluesky does not report impressions"
+    assert by_key["engagement_rate"]["value"] == "—"
+    assert "Bluesky" in by_key["engagement_rate"]["tip"]
+    # Someone else's post is not found, figures or not.
+    with pytest.raises(svc.NotFound):
+        svc.latest_figures(post.id, user_id=other.id, session=session)
+
+
+def test_latest_figures_format_zero_and_rates(session: Session):
+    from aigrowth.analytics.models import AnalyticsSnapshot
+
+    user, biz = make_user(session)
+    post = draft(session, biz, platform="linkedin", status=S.PUBLISHED, published_at=NOW)
+    session.add(
+        AnalyticsSnapshot(
+            content_id=post.id,
+            business_id=biz.id,
+            platform="linkedin",
+            day=date(2026, 3, 21),
+            impressions=2000,
+            likes=0,
+            clicks=50,
+            engagement_rate=0.025,
+        )
+    )
+    session.commit()
+    by_key = {
+        m["key"]: m["value"]
+        for m in svc.latest_figures(post.id, user_id=user.id, session=session).metrics
+    }
+    assert by_key["impressions"] == "2,000"
+    assert by_key["likes"] == "0"  # zero is a figure, not a dash
+    assert by_key["engagement_rate"] == "2.5%"
