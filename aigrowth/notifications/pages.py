@@ -65,7 +65,12 @@ def notifications_page() -> rx.Component:
         page_header(
             "Notifications",
             "Failed posts and accounts that need reconnecting",
-            rx.button("Mark all read", variant="soft", on_click=NotificationState.mark_all_read),
+            rx.cond(
+                NotificationState.unread > 0,
+                rx.button(
+                    "Mark all read", variant="soft", on_click=NotificationState.mark_all_read
+                ),
+            ),
         ),
         rx.cond(
             NotificationState.items.length() > 0,

@@ -1118,7 +1118,7 @@ def _run_post(engine: Engine, post: _Post, refs: dict | None = None) -> str:
             _settle_failed(
                 engine,
                 post,
-                f"{label} refused this post: {exc.message}",
+                f"{label} refused this post: {_platform_reason(exc.message)}",
                 http_status=exc.status,
                 detail=exc.message,
             )
@@ -1133,6 +1133,15 @@ def _run_post(engine: Engine, post: _Post, refs: dict | None = None) -> str:
         _settle_published(engine, post, result.remote_id, result.url)
         return "published"
     return "failed"  # pragma: no cover (loop always returns)
+
+
+def _platform_reason(message: str) -> str:
+    """The platform's own words: "Mastodon post failed (422): Text too long" → "Text
+    too long" (the user already reads which platform refused it)."""
+    head, sep, reason = message.partition("): ")
+    if sep and head.rstrip().split(" (")[-1].isdigit() and reason.strip():
+        return reason.strip()
+    return message
 
 
 def _is_reconnect(exc: Exception) -> bool:
