@@ -9,6 +9,9 @@ from aigrowth.ui.components import empty_state, page_header, status_badge
 from aigrowth.ui.layout import app_shell
 from aigrowth.ui.theme import space
 
+# Phones drop the least useful column instead of scrolling the table sideways.
+WIDE_ONLY = rx.breakpoints(initial="none", sm="table-cell")
+
 
 def _stat(
     label: str, value: rx.Var | str, ok: rx.Var | bool = True, test_id: str = ""
@@ -41,7 +44,7 @@ def _queue_row(q: QueueItem) -> rx.Component:
                 weight=rx.cond(q["failed"] > 0, "bold", "regular"),
             )
         ),
-        rx.table.cell(q["scheduled"]),
+        rx.table.cell(q["scheduled"], display=WIDE_ONLY),
         id="ops-queue-" + q["name"],
     )
 
@@ -85,7 +88,7 @@ def _overview() -> rx.Component:
                         rx.table.column_header_cell("Waiting"),
                         rx.table.column_header_cell("Running"),
                         rx.table.column_header_cell("Failed"),
-                        rx.table.column_header_cell("Deferred"),
+                        rx.table.column_header_cell("Deferred", display=WIDE_ONLY),
                     )
                 ),
                 rx.table.body(rx.foreach(OpsState.queues, _queue_row)),
