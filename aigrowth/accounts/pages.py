@@ -16,10 +16,11 @@ from aigrowth.accounts.state import (
     VerifyState,
 )
 from aigrowth.ui import theme
-from aigrowth.ui.components import page_header
+from aigrowth.ui.components import error_callout, form_field, icon_disc, page_header, section_card
 from aigrowth.ui.layout import app_shell, public_shell
 
 TITLE = "· AI Growth Manager"
+PASSWORD_HINT = f"{PASSWORD_MIN} to {PASSWORD_MAX} characters. A short phrase is easy to remember."
 
 
 # --------------------------------------------------------------------- building blocks
@@ -38,82 +39,107 @@ def _auth_card(title: str, subtitle: str, *children: rx.Component) -> rx.Compone
                 width="100%",
                 max_width="420px",
             ),
-            padding_x="var(--space-4)",
-            padding_y=["var(--space-6)", "var(--space-8)", "var(--space-9)"],
+            padding_x=theme.space(4),
+            padding_y=[theme.space(6), theme.space(8), theme.space(9)],
             width="100%",
         )
     )
 
 
 def _field(
-    label: str,
-    name: str,
-    *,
-    type_: str = "text",
-    autocomplete: str = "",
-    placeholder: str = "",
-    hint: str = "",
-    required: bool = True,
-    default_value: rx.Var | str | None = None,
-    max_length: int | None = None,
-    min_length: int | None = None,
+    label: str, name: str, *, autocomplete: str, hint: str = "", **input_props
 ) -> rx.Component:
-    props: dict = {}
-    if default_value is not None:
-        props["default_value"] = default_value
-    if max_length is not None:
-        props["max_length"] = max_length
-    if min_length is not None:
-        props["min_length"] = min_length
-    return rx.vstack(
-        rx.el.label(
-            rx.text(label, size="2", weight="medium"),
-            html_for=name,
-        ),
+    """A labelled input whose id and form name are both ``name``."""
+    input_props.setdefault("required", True)
+    return form_field(
+        label,
         rx.input(
-            id=name,
-            name=name,
-            type=type_,
-            auto_complete=autocomplete or None,
-            placeholder=placeholder,
-            required=required,
-            size="3",
-            width="100%",
-            **props,
+            id=name, name=name, auto_complete=autocomplete, size="3", width="100%", **input_props
         ),
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray")),
-        spacing="1",
-        width="100%",
+        html_for=name,
+        hint=hint,
     )
 
 
-def _error(message: rx.Var) -> rx.Component:
-    return rx.cond(
-        message != "",
-        rx.callout(
-            message,
-            icon="circle-alert",
-            color_scheme="red",
-            role="alert",
-            size="1",
-            width="100%",
-        ),
+def _email_field(**props) -> rx.Component:
+    return _field("Email", "email", type="email", autocomplete="email", **props)
+
+
+def _password_field(label: str = "Password", name: str = "password") -> rx.Component:
+    """The password the user already has."""
+    return _field(label, name, type="password", autocomplete="current-password")
+
+
+def _new_password_field(label: str, name: str, *, repeat: bool = False) -> rx.Component:
+    """A password being chosen: the rules as a hint, or (``repeat``) its confirmation."""
+    if repeat:
+        return _field(label, name, type="password", autocomplete="new-password")
+    return _field(
+        label,
+        name,
+        type="password",
+        autocomplete="new-password",
+        hint=PASSWORD_HINT,
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+    )
+
+
+def _form(
+    *fields: rx.Component,
+    error: rx.Var,
+    actions: tuple[rx.Component, ...],
+    on_submit: rx.EventHandler,
+    narrow: bool = False,
+    **form_props,
+) -> rx.Component:
+    """Fields, the form's error, then its buttons; ``narrow`` for forms inside a wide card."""
+    body = rx.vstack(
+        *fields, error_callout(error, icon="circle-alert", size="1"), *actions, width="100%"
+    )
+    return rx.form(
+        rx.box(body, width="100%", max_width="480px") if narrow else body,
+        on_submit=on_submit,
+        width="100%",
+        **form_props,
     )
 
 
 def _submit(label: str, loading: rx.Var, **props) -> rx.Component:
-    return rx.button(
-        label,
-        type="submit",
-        size="3",
-        width="100%",
-        loading=loading,
-        **props,
+    return rx.button(label, type="submit", size="3", width="100%", loading=loading, **props)
+
+
+def _forgot_link() -> rx.Component:
+    return rx.flex(
+        rx.link("Forgot your password?", href="/forgot", size="2"), justify="end", width="100%"
     )
 
 
-def _password_hint() -> str:
-    return f"{PASSWORD_MIN} to {PASSWORD_MAX} characters. A short phrase is easy to remember."
+def _switch_page(question: str, label: str, href: str) -> rx.Component:
+    """The line under a sign-in or sign-up card that leads to the other one."""
+    return rx.text(
+        question,
+        rx.link(label, href=href),
+        size="2",
+        color_scheme="gray",
+        text_align="center",
+        width="100%",
+    )
+
+
+def _dead_end(
+    message: rx.Var | str, button: str, href: str, icon: str = "link-2-off"
+) -> rx.Component:
+    """A link that can no longer be used: say why and offer the one way on."""
+    return rx.vstack(
+        rx.callout(message, icon=icon, color_scheme="amber", width="100%"),
+        rx.link(rx.button(button, size="3", width="100%"), href=href, width="100%"),
+        width="100%",
+    )
+
+
+def _checking(size: str = "2") -> rx.Component:
+    return rx.center(rx.spinner(size=size), width="100%", padding=theme.space(4))
 
 
 # ------------------------------------------------------------- Google / GitHub buttons
@@ -211,52 +237,24 @@ def login_page() -> rx.Component:
             LoginState.notice != "",
             rx.callout(LoginState.notice, icon="info", size="1", width="100%"),
         ),
-        _error(LoginState.oauth_error),
+        error_callout(LoginState.oauth_error, icon="circle-alert", size="1"),
         _provider_buttons(LoginState),
-        rx.form(
-            rx.vstack(
-                _field(
-                    "Email",
-                    "email",
-                    type_="email",
-                    autocomplete="email",
-                    placeholder="you@example.com",
-                ),
-                _field("Password", "password", type_="password", autocomplete="current-password"),
-                rx.flex(
-                    rx.link("Forgot your password?", href="/forgot", size="2"),
-                    justify="end",
-                    width="100%",
-                ),
-                _error(LoginState.error),
-                _submit("Sign in", LoginState.loading),
-                spacing="3",
-                width="100%",
-            ),
+        _form(
+            _email_field(placeholder="you@example.com"),
+            _password_field(),
+            _forgot_link(),
+            error=LoginState.error,
+            actions=(_submit("Sign in", LoginState.loading),),
             on_submit=LoginState.submit,
-            width="100%",
         ),
-        rx.text(
-            "New here? ",
-            rx.link("Create an account", href="/signup"),
-            size="2",
-            color_scheme="gray",
-            text_align="center",
-            width="100%",
-        ),
+        _switch_page("New here? ", "Create an account", "/signup"),
     )
 
 
 # ----------------------------------------------------------------------------- /signup
 def _check_inbox(email: rx.Var, outbox_hint: rx.Var, again: rx.Component) -> rx.Component:
     return rx.vstack(
-        rx.center(
-            rx.icon("mail-check", size=28, color=rx.color(theme.ACCENT, 11)),
-            width="56px",
-            height="56px",
-            border_radius="50%",
-            background=rx.color(theme.ACCENT, 3),
-        ),
+        icon_disc("mail-check"),
         rx.heading("Check your inbox", size="5"),
         rx.text(
             "We've sent a message to ",
@@ -278,8 +276,6 @@ def _check_inbox(email: rx.Var, outbox_hint: rx.Var, again: rx.Component) -> rx.
             ),
         ),
         again,
-        spacing="3",
-        align="start",
         width="100%",
         id="check-inbox",
     )
@@ -287,33 +283,19 @@ def _check_inbox(email: rx.Var, outbox_hint: rx.Var, again: rx.Component) -> rx.
 
 @rx.page(route="/signup", title=f"Create your account {TITLE}", on_load=SignupState.on_load)
 def signup_page() -> rx.Component:
-    form = rx.form(
-        rx.vstack(
-            _field(
-                "Your name",
-                "full_name",
-                autocomplete="name",
-                placeholder="Ada Lovelace",
-                required=False,
-                max_length=200,
-            ),
-            _field(
-                "Email",
-                "email",
-                type_="email",
-                autocomplete="email",
-                placeholder="you@example.com",
-            ),
-            _field(
-                "Password",
-                "password",
-                type_="password",
-                autocomplete="new-password",
-                hint=_password_hint(),
-                min_length=PASSWORD_MIN,
-                max_length=PASSWORD_MAX,
-            ),
-            _error(SignupState.error),
+    form = _form(
+        _field(
+            "Your name",
+            "full_name",
+            autocomplete="name",
+            placeholder="Ada Lovelace",
+            required=False,
+            max_length=200,
+        ),
+        _email_field(placeholder="you@example.com"),
+        _new_password_field("Password", "password"),
+        error=SignupState.error,
+        actions=(
             _submit("Create account", SignupState.loading),
             rx.text(
                 "Your time zone: ",
@@ -322,11 +304,8 @@ def signup_page() -> rx.Component:
                 size="1",
                 color_scheme="gray",
             ),
-            spacing="3",
-            width="100%",
         ),
         on_submit=SignupState.submit,
-        width="100%",
     )
     return _auth_card(
         "Create your account",
@@ -336,22 +315,11 @@ def signup_page() -> rx.Component:
             _check_inbox(
                 SignupState.sent_to,
                 SignupState.mail_in_outbox,
-                rx.button(
-                    "Use a different email",
-                    variant="soft",
-                    on_click=SignupState.start_over,
-                ),
+                rx.button("Use a different email", variant="soft", on_click=SignupState.start_over),
             ),
             rx.vstack(_provider_buttons(SignupState), form, spacing="4", width="100%"),
         ),
-        rx.text(
-            "Already have an account? ",
-            rx.link("Sign in", href="/login"),
-            size="2",
-            color_scheme="gray",
-            text_align="center",
-            width="100%",
-        ),
+        _switch_page("Already have an account? ", "Sign in", "/login"),
     )
 
 
@@ -371,22 +339,11 @@ def forgot_page() -> rx.Component:
                 width="100%",
                 id="reset-sent",
             ),
-            rx.form(
-                rx.vstack(
-                    _field(
-                        "Email",
-                        "email",
-                        type_="email",
-                        autocomplete="email",
-                        placeholder="you@example.com",
-                    ),
-                    _error(ForgotState.error),
-                    _submit("Send reset link", ForgotState.loading),
-                    spacing="3",
-                    width="100%",
-                ),
+            _form(
+                _email_field(placeholder="you@example.com"),
+                error=ForgotState.error,
+                actions=(_submit("Send reset link", ForgotState.loading),),
                 on_submit=ForgotState.submit,
-                width="100%",
             ),
         ),
         rx.link("Back to sign in", href="/login", size="2"),
@@ -396,6 +353,13 @@ def forgot_page() -> rx.Component:
 # ------------------------------------------------------------------------------ /reset
 @rx.page(route="/reset", title=f"Choose a new password {TITLE}", on_load=ResetState.on_load)
 def reset_page() -> rx.Component:
+    form = _form(
+        _new_password_field("New password", "password"),
+        _new_password_field("Repeat it", "confirm", repeat=True),
+        error=ResetState.error,
+        actions=(_submit("Save and sign in", ResetState.loading),),
+        on_submit=ResetState.submit,
+    )
     return _auth_card(
         "Choose a new password",
         "After this, every device signed in to your account is signed out.",
@@ -403,44 +367,14 @@ def reset_page() -> rx.Component:
             ResetState.checked,
             rx.cond(
                 ResetState.token_ok,
-                rx.form(
-                    rx.vstack(
-                        _field(
-                            "New password",
-                            "password",
-                            type_="password",
-                            autocomplete="new-password",
-                            hint=_password_hint(),
-                            min_length=PASSWORD_MIN,
-                            max_length=PASSWORD_MAX,
-                        ),
-                        _field(
-                            "Repeat it",
-                            "confirm",
-                            type_="password",
-                            autocomplete="new-password",
-                        ),
-                        _error(ResetState.error),
-                        _submit("Save and sign in", ResetState.loading),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    on_submit=ResetState.submit,
-                    width="100%",
-                ),
-                rx.vstack(
-                    rx.callout(
-                        "This reset link is invalid, already used or expired.",
-                        icon="link-2-off",
-                        color_scheme="amber",
-                        width="100%",
-                    ),
-                    rx.link(rx.button("Get a new link", size="3"), href="/forgot"),
-                    spacing="3",
-                    width="100%",
+                form,
+                _dead_end(
+                    "This reset link is invalid, already used or expired.",
+                    "Get a new link",
+                    "/forgot",
                 ),
             ),
-            rx.center(rx.spinner(), width="100%", padding="var(--space-4)"),
+            _checking(),
         ),
     )
 
@@ -453,13 +387,8 @@ def verify_page() -> rx.Component:
         "One moment…",
         rx.cond(
             VerifyState.error != "",
-            rx.vstack(
-                rx.callout(VerifyState.error, icon="link-2-off", color_scheme="amber"),
-                rx.link(rx.button("Go to sign in", size="3"), href="/login"),
-                spacing="3",
-                width="100%",
-            ),
-            rx.center(rx.spinner(size="3"), width="100%", padding="var(--space-4)"),
+            _dead_end(VerifyState.error, "Go to sign in", "/login"),
+            _checking("3"),
         ),
     )
 
@@ -468,28 +397,19 @@ def verify_page() -> rx.Component:
 @rx.page(route="/link-account", title=f"Link your sign-in {TITLE}", on_load=LinkState.on_load)
 def link_account_page() -> rx.Component:
     """A provider's verified email matches an existing account: prove it's yours."""
-    form = rx.form(
-        rx.vstack(
-            rx.text(
-                "An account already uses ",
-                rx.text.strong(LinkState.email),
-                ". Enter its password to sign in with ",
-                LinkState.provider_label,
-                " from now on.",
-                size="2",
-            ),
-            _field(
-                "Password",
-                "password",
-                type_="password",
-                autocomplete="current-password",
-            ),
-            rx.flex(
-                rx.link("Forgot your password?", href="/forgot", size="2"),
-                justify="end",
-                width="100%",
-            ),
-            _error(LinkState.error),
+    form = _form(
+        rx.text(
+            "An account already uses ",
+            rx.text.strong(LinkState.email),
+            ". Enter its password to sign in with ",
+            LinkState.provider_label,
+            " from now on.",
+            size="2",
+        ),
+        _password_field(),
+        _forgot_link(),
+        error=LinkState.error,
+        actions=(
             _submit("Link and sign in", LinkState.loading),
             rx.button(
                 "Cancel",
@@ -500,148 +420,107 @@ def link_account_page() -> rx.Component:
                 width="100%",
                 on_click=LinkState.cancel,
             ),
-            spacing="3",
-            width="100%",
         ),
         on_submit=LinkState.submit,
-        width="100%",
         id="link-form",
     )
     no_password = rx.vstack(
-        rx.callout(
+        _dead_end(
             rx.text(
                 "An account already uses ",
                 rx.text.strong(LinkState.email),
                 ", but it has no password: it signs in another way. Sign in the way you "
                 "did before, or choose a password first.",
             ),
+            "Choose a password",
+            "/forgot",
             icon="info",
-            color_scheme="amber",
-            width="100%",
         ),
-        rx.link(rx.button("Choose a password", size="3", width="100%"), href="/forgot",
-                width="100%"),
         rx.link("Back to sign in", href="/login", size="2"),
-        spacing="3",
         width="100%",
-    )  # fmt: skip
-    expired = rx.vstack(
-        rx.callout(
-            "This request expired or was opened in another browser. Start again from the "
-            "sign-in page.",
-            icon="link-2-off",
-            color_scheme="amber",
-            width="100%",
-        ),
-        rx.link(rx.button("Go to sign in", size="3", width="100%"), href="/login", width="100%"),
-        spacing="3",
-        width="100%",
+    )
+    expired = _dead_end(
+        "This request expired or was opened in another browser. Start again from the sign-in page.",
+        "Go to sign in",
+        "/login",
     )
     return _auth_card(
         "Link your sign-in",
         "Use this sign-in method with the account you already have.",
         rx.cond(
             LinkState.checked,
-            rx.cond(
-                LinkState.valid,
-                rx.cond(LinkState.has_password, form, no_password),
-                expired,
-            ),
-            rx.center(rx.spinner(), width="100%", padding="var(--space-4)"),
+            rx.cond(LinkState.valid, rx.cond(LinkState.has_password, form, no_password), expired),
+            _checking(),
         ),
     )
 
 
 # --------------------------------------------------------------------------- /settings
-def _section(title: str, subtitle: str, *children: rx.Component, **props) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.heading(title, size="4"),
-            rx.text(subtitle, size="2", color_scheme="gray"),
-            *children,
-            spacing="3",
-            width="100%",
+def _save_button(label: str, saving: str, **props) -> rx.Component:
+    """A Settings form's submit button: it spins while ``SettingsState.saving == saving``."""
+    return rx.button(label, type="submit", loading=SettingsState.saving == saving, **props)
+
+
+def _timezone_field() -> rx.Component:
+    """Typed with suggestions (every IANA zone), plus a one-click "this device's zone"."""
+    return form_field(
+        "Time zone",
+        rx.fragment(
+            rx.input(
+                id="timezone",
+                name="timezone",
+                list="timezone-list",
+                value=SettingsState.timezone,
+                on_change=SettingsState.set_timezone,
+                placeholder="Start typing, e.g. Europe/Paris",
+                size="3",
+                width="100%",
+                auto_complete="off",
+            ),
+            rx.el.datalist(
+                rx.foreach(SettingsState.timezone_options, lambda tz: rx.el.option(value=tz)),
+                id="timezone-list",
+            ),
+            rx.cond(
+                (SettingsState.browser_timezone != "")
+                & (SettingsState.browser_timezone != SettingsState.timezone),
+                rx.button(
+                    rx.icon("locate", size=14),
+                    "Use this device's time zone (",
+                    SettingsState.browser_timezone,
+                    ")",
+                    variant="ghost",
+                    size="1",
+                    type="button",
+                    on_click=SettingsState.use_browser_timezone,
+                ),
+            ),
         ),
-        width="100%",
-        size="2",
-        **props,
+        html_for="timezone",
     )
 
 
-def _narrow(*children: rx.Component) -> rx.Component:
-    return rx.box(*children, width="100%", max_width="480px")
-
-
 def _profile_section() -> rx.Component:
-    return _section(
+    return section_card(
         "Profile",
-        "Your name and the time zone used for every date and schedule in the app.",
-        rx.form(
-            _narrow(
-                rx.vstack(
-                    _field(
-                        "Name",
-                        "full_name",
-                        autocomplete="name",
-                        required=False,
-                        default_value=SettingsState.full_name,
-                        max_length=200,
-                    ),
-                    rx.vstack(
-                        rx.el.label(
-                            rx.text("Time zone", size="2", weight="medium"),
-                            html_for="timezone",
-                        ),
-                        rx.input(
-                            id="timezone",
-                            name="timezone",
-                            list="timezone-list",
-                            value=SettingsState.timezone,
-                            on_change=SettingsState.set_timezone,
-                            placeholder="Start typing, e.g. Europe/Paris",
-                            size="3",
-                            width="100%",
-                            auto_complete="off",
-                        ),
-                        rx.el.datalist(
-                            rx.foreach(
-                                SettingsState.timezone_options,
-                                lambda tz: rx.el.option(value=tz),
-                            ),
-                            id="timezone-list",
-                        ),
-                        rx.cond(
-                            (SettingsState.browser_timezone != "")
-                            & (SettingsState.browser_timezone != SettingsState.timezone),
-                            rx.button(
-                                rx.icon("locate", size=14),
-                                "Use this device's time zone (",
-                                SettingsState.browser_timezone,
-                                ")",
-                                variant="ghost",
-                                size="1",
-                                type="button",
-                                on_click=SettingsState.use_browser_timezone,
-                            ),
-                        ),
-                        spacing="1",
-                        width="100%",
-                    ),
-                    _error(SettingsState.profile_error),
-                    rx.button(
-                        "Save profile",
-                        type="submit",
-                        loading=SettingsState.saving == "profile",
-                    ),
-                    spacing="3",
-                    width="100%",
-                    align="start",
-                ),
+        _form(
+            _field(
+                "Name",
+                "full_name",
+                autocomplete="name",
+                required=False,
+                default_value=SettingsState.full_name,
+                max_length=200,
             ),
+            _timezone_field(),
+            error=SettingsState.profile_error,
+            actions=(_save_button("Save profile", "profile"),),
             on_submit=SettingsState.save_profile,
+            narrow=True,
             key=SettingsState.email,
-            width="100%",
         ),
+        subtitle="Your name and the time zone used for every date and schedule in the app.",
+        size="2",
     )
 
 
@@ -656,97 +535,47 @@ def _no_password_yet(what: str) -> rx.Component:
 
 
 def _email_section() -> rx.Component:
-    form = rx.form(
-        _narrow(
-            rx.vstack(
-                _field(
-                    "Email",
-                    "email",
-                    type_="email",
-                    autocomplete="email",
-                    default_value=SettingsState.email,
-                ),
-                _field(
-                    "Current password",
-                    "password",
-                    type_="password",
-                    autocomplete="current-password",
-                ),
-                _error(SettingsState.email_error),
-                rx.button(
-                    "Change email",
-                    type="submit",
-                    variant="soft",
-                    loading=SettingsState.saving == "email",
-                ),
-                spacing="3",
-                width="100%",
-                align="start",
-            ),
-        ),
+    form = _form(
+        _email_field(default_value=SettingsState.email),
+        _password_field("Current password"),
+        error=SettingsState.email_error,
+        actions=(_save_button("Change email", "email", variant="soft"),),
         on_submit=SettingsState.change_email,
+        narrow=True,
         key=SettingsState.form_key.to_string() + SettingsState.email,
-        width="100%",
     )
-    return _section(
+    return section_card(
         "Email",
-        "You sign in with this address. Changing it needs your password.",
         rx.cond(
             SettingsState.has_password,
             form,
             _no_password_yet("Choose a password below to change your email."),
         ),
+        subtitle="You sign in with this address. Changing it needs your password.",
+        size="2",
     )
 
 
 def _password_section() -> rx.Component:
-    form = rx.form(
-        _narrow(
-            rx.vstack(
-                rx.el.input(
-                    type="text",
-                    name="username",
-                    auto_complete="username",
-                    value=SettingsState.email,
-                    read_only=True,
-                    hidden=True,
-                ),
-                _field(
-                    "Current password",
-                    "current_password",
-                    type_="password",
-                    autocomplete="current-password",
-                ),
-                _field(
-                    "New password",
-                    "new_password",
-                    type_="password",
-                    autocomplete="new-password",
-                    hint=_password_hint(),
-                    min_length=PASSWORD_MIN,
-                    max_length=PASSWORD_MAX,
-                ),
-                _field(
-                    "Repeat new password",
-                    "confirm",
-                    type_="password",
-                    autocomplete="new-password",
-                ),
-                _error(SettingsState.password_error),
-                rx.button(
-                    "Change password",
-                    type="submit",
-                    loading=SettingsState.saving == "password",
-                ),
-                spacing="3",
-                width="100%",
-                align="start",
-            ),
+    form = _form(
+        # For password managers: which account this new password belongs to.
+        rx.el.input(
+            type="text",
+            name="username",
+            auto_complete="username",
+            value=SettingsState.email,
+            read_only=True,
+            hidden=True,
         ),
+        _password_field("Current password", "current_password"),
+        _new_password_field("New password", "new_password"),
+        _new_password_field("Repeat new password", "confirm", repeat=True),
+        error=SettingsState.password_error,
+        actions=(_save_button("Change password", "password"),),
         on_submit=SettingsState.change_password,
+        narrow=True,
         reset_on_submit=False,
         key=SettingsState.form_key.to_string(),
-        width="100%",
     )
     choose = rx.vstack(
         _no_password_yet("We'll email you a link to choose one (it proves the inbox is yours)."),
@@ -758,14 +587,13 @@ def _password_section() -> rx.Component:
             disabled=SettingsState.password_link_sent,
             id="send-password-link",
         ),
-        spacing="3",
-        align="start",
         width="100%",
     )
-    return _section(
+    return section_card(
         "Password",
-        "Changing it signs out every other device.",
         rx.cond(SettingsState.has_password, form, choose),
+        subtitle="Changing it signs out every other device.",
+        size="2",
     )
 
 
@@ -803,7 +631,6 @@ def _session_row(item: rx.Var) -> rx.Component:
                 spacing="0",
                 min_width="0",
             ),
-            spacing="3",
             align="center",
             min_width="0",
         ),
@@ -819,23 +646,18 @@ def _session_row(item: rx.Var) -> rx.Component:
         ),
         justify="between",
         align="center",
-        gap="3",
+        spacing="3",
         wrap="wrap",
         width="100%",
-        padding_y="var(--space-2)",
+        padding_y=theme.space(2),
         border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
     )
 
 
 def _sessions_section() -> rx.Component:
-    return _section(
+    return section_card(
         "Signed-in devices",
-        "Every browser where you're signed in. Sessions end after 30 days without use.",
-        rx.vstack(
-            rx.foreach(SettingsState.sessions, _session_row),
-            spacing="0",
-            width="100%",
-        ),
+        rx.vstack(rx.foreach(SettingsState.sessions, _session_row), spacing="0", width="100%"),
         rx.cond(
             SettingsState.sessions.length() > 1,
             rx.button(
@@ -849,6 +671,8 @@ def _sessions_section() -> rx.Component:
             ),
             rx.text("This is your only signed-in device.", size="2", color_scheme="gray"),
         ),
+        subtitle="Every browser where you're signed in. Sessions end after 30 days without use.",
+        size="2",
         id="sessions",
     )
 
@@ -865,9 +689,7 @@ def settings_page() -> rx.Component:
             rx.cond(
                 AuthState.is_admin,
                 rx.text(
-                    "You are an administrator of this installation.",
-                    size="1",
-                    color_scheme="gray",
+                    "You are an administrator of this installation.", size="1", color_scheme="gray"
                 ),
             ),
             spacing=theme.GAP,

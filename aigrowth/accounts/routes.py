@@ -36,26 +36,23 @@ def _no_store(response: Response) -> Response:
     return response
 
 
+def _cookie_flags() -> dict:
+    """Every cookie we set: HttpOnly (page scripts never read it), SameSite=Lax, path /
+    and Secure when the app is served over HTTPS."""
+    return {
+        "path": "/",
+        "httponly": True,
+        "samesite": "lax",
+        "secure": get_settings().cookie_secure,
+    }
+
+
 def set_session_cookie(response: Response, token: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=COOKIE_MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
+    response.set_cookie(SESSION_COOKIE, token, max_age=COOKIE_MAX_AGE, **_cookie_flags())
 
 
 def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
+    response.delete_cookie(SESSION_COOKIE, **_cookie_flags())
 
 
 def auth_complete(request: Request) -> Response:
@@ -95,25 +92,11 @@ log = logging.getLogger(__name__)
 def _set_binding_cookie(response: Response, binding: str) -> None:
     """The browser half of the OAuth state: HttpOnly, 10 minutes. Path / so the
     /link-account page (over the Reflex websocket) can present it too."""
-    response.set_cookie(
-        oauth.OAUTH_COOKIE,
-        binding,
-        max_age=oauth.STATE_TTL_S,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
+    response.set_cookie(oauth.OAUTH_COOKIE, binding, max_age=oauth.STATE_TTL_S, **_cookie_flags())
 
 
 def _clear_binding_cookie(response: Response) -> None:
-    response.delete_cookie(
-        oauth.OAUTH_COOKIE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().cookie_secure,
-    )
+    response.delete_cookie(oauth.OAUTH_COOKIE, **_cookie_flags())
 
 
 def _not_offered() -> Response:

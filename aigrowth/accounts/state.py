@@ -12,9 +12,13 @@ from __future__ import annotations
 import json
 import uuid
 import zoneinfo
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import reflex as rx
+from sqlmodel import Session
 
 from aigrowth.accounts import oauth, service
 from aigrowth.accounts.service import SESSION_COOKIE, parse_cookie
@@ -159,16 +163,61 @@ def _ua(state: rx.State) -> str:
     return state.router.headers.user_agent or ""
 
 
+def _query(state: rx.State, name: str) -> str:
+    return state.router.url.query_parameters.get(name, "")
+
+
 def _start_session(state: rx.State, user_id: uuid.UUID, next_path: str) -> rx.event.EventSpec:
     """Hand the browser to /auth/complete, which sets the HttpOnly cookie."""
     ticket = service.issue_login_ticket(user_id, user_agent=_ua(state), ip_address=client_ip(state))
     return navigate_to(service.login_url(ticket, next_path))
 
 
-_BROWSER_TZ_JS = "Intl.DateTimeFormat().resolvedOptions().timeZone"
+def ask_browser_timezone(callback: rx.EventHandler) -> rx.event.EventSpec:
+    """Read the browser's IANA zone (Intl API) and hand it to ``callback``."""
+    return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone", callback=callback)
 
 
-class OAuthOfferState(rx.State, mixin=True):
+class BrowserTimezoneMixin(rx.State, mixin=True):
+    """Receives the zone read by `ask_browser_timezone` (the class declares the var)."""
+
+    browser_timezone: str
+
+    @rx.event
+    def set_browser_timezone(self, value: str):
+        """Anything zoneinfo doesn't know is ignored."""
+        if isinstance(value, str) and service.is_valid_timezone(value):
+            self.browser_timezone = value
+
+
+class FormMixin(rx.State, mixin=True):
+    """A page with one form: its error message and whether it is being submitted."""
+
+    error: str = ""
+    loading: bool = False
+
+    def _clear_form(self) -> None:
+        self.error = ""
+        self.loading = False
+
+    def _busy(self) -> None:
+        """Submitting: clear the last message and show the spinner."""
+        self.error = ""
+        self.loading = True
+
+    @contextmanager
+    def _submitting(self) -> Iterator[Session]:
+        """A DB session for the form's action; an AccountError becomes the form's message
+        (and stops the spinner) instead of a crash. Callers check ``self.error`` after."""
+        try:
+            with session_scope() as db:
+                yield db
+        except service.AccountError as exc:
+            self.error = str(exc)
+            self.loading = False
+
+
+class OAuthOfferState(BrowserTimezoneMixin, rx.State, mixin=True):
     """The "Continue with Google / GitHub" buttons of /login and /signup.
 
     Offered only for providers whose client id and secret are configured. The links
@@ -180,9 +229,14 @@ class OAuthOfferState(rx.State, mixin=True):
     oauth_next: str = ""
     browser_timezone: str = "UTC"
 
-    def _load_offer(self) -> None:
+    def _offer(self) -> list[rx.event.EventSpec]:
+        """on_load of /login and /signup: fill the offer; a signed-in visitor moves on."""
         self.oauth_offered = [p.name for p in oauth.configured_providers()]
-        self.oauth_next = service.safe_next(self.router.url.query_parameters.get("next", ""))
+        self.oauth_next = service.safe_next(_query(self, "next"))
+        return [
+            AuthState.redirect_if_signed_in,
+            ask_browser_timezone(type(self).set_browser_timezone),
+        ]
 
     def _href(self, provider: str) -> str:
         if provider not in self.oauth_offered:
@@ -202,25 +256,15 @@ class OAuthOfferState(rx.State, mixin=True):
     def oauth_any(self) -> bool:
         return bool(self.oauth_offered)
 
-    @rx.event
-    def set_browser_timezone(self, value: str):
-        """The browser's IANA zone (Intl API); anything zoneinfo doesn't know is ignored."""
-        if isinstance(value, str) and service.is_valid_timezone(value):
-            self.browser_timezone = value
 
-
-class LoginState(OAuthOfferState, rx.State):
-    error: str = ""
+class LoginState(FormMixin, OAuthOfferState, rx.State):
     oauth_error: str = ""
     notice: str = ""
-    loading: bool = False
 
     @rx.event
     def on_load(self):
-        self.error = ""
+        self._clear_form()
         self.oauth_error = ""
-        self.loading = False
-        self._load_offer()
         params = self.router.url.query_parameters
         if params.get("error") == "expired":
             self.notice = "That sign-in took too long. Please sign in again."
@@ -232,36 +276,26 @@ class LoginState(OAuthOfferState, rx.State):
             self.oauth_error = oauth.error_message(
                 params.get("oauth_error", ""), params.get("provider", "")
             )
-        return [
-            AuthState.redirect_if_signed_in,
-            rx.call_script(_BROWSER_TZ_JS, callback=LoginState.set_browser_timezone),
-        ]
+        return self._offer()
 
     @rx.event
     def submit(self, form: dict):
-        self.error = ""
         self.oauth_error = ""
-        self.loading = True
+        self._busy()
         yield
-        try:
-            with session_scope() as db:
-                user = service.authenticate(
-                    str(form.get("email", "")),
-                    str(form.get("password", "")),
-                    session=db,
-                    ip=client_ip(self),
-                )
-                user_id = user.id
-        except service.AccountError as exc:
-            self.error = str(exc)
-            self.loading = False
-            return
-        yield _start_session(self, user_id, self.router.url.query_parameters.get("next", ""))
+        with self._submitting() as db:
+            user = service.authenticate(
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                session=db,
+                ip=client_ip(self),
+            )
+            user_id = user.id
+        if not self.error:
+            yield _start_session(self, user_id, _query(self, "next"))
 
 
-class SignupState(OAuthOfferState, rx.State):
-    error: str = ""
-    loading: bool = False
+class SignupState(FormMixin, OAuthOfferState, rx.State):
     sent_to: str = ""
 
     @rx.var
@@ -271,14 +305,9 @@ class SignupState(OAuthOfferState, rx.State):
 
     @rx.event
     def on_load(self):
-        self.error = ""
-        self.loading = False
+        self._clear_form()
         self.sent_to = ""
-        self._load_offer()
-        return [
-            AuthState.redirect_if_signed_in,
-            rx.call_script(_BROWSER_TZ_JS, callback=SignupState.set_browser_timezone),
-        ]
+        return self._offer()
 
     @rx.event
     def start_over(self):
@@ -287,23 +316,19 @@ class SignupState(OAuthOfferState, rx.State):
 
     @rx.event
     def submit(self, form: dict):
-        self.error = ""
-        self.loading = True
+        self._busy()
         yield
         email = str(form.get("email", ""))
-        try:
-            with session_scope() as db:
-                result = service.sign_up(
-                    email,
-                    str(form.get("password", "")),
-                    session=db,
-                    full_name=str(form.get("full_name", "")),
-                    timezone=self.browser_timezone,
-                    ip=client_ip(self),
-                )
-        except service.AccountError as exc:
-            self.error = str(exc)
-            self.loading = False
+        with self._submitting() as db:
+            result = service.sign_up(
+                email,
+                str(form.get("password", "")),
+                session=db,
+                full_name=str(form.get("full_name", "")),
+                timezone=self.browser_timezone,
+                ip=client_ip(self),
+            )
+        if self.error:
             return
         if result.user_id is not None:
             yield rx.toast.success("Welcome! Your account is ready.")
@@ -313,91 +338,68 @@ class SignupState(OAuthOfferState, rx.State):
         self.loading = False
 
 
-class ForgotState(rx.State):
-    error: str = ""
-    loading: bool = False
+class ForgotState(FormMixin, rx.State):
     sent: bool = False
 
     @rx.event
     def on_load(self):
-        self.error = ""
-        self.loading = False
+        self._clear_form()
         self.sent = False
 
     @rx.event
     def submit(self, form: dict):
-        self.error = ""
-        self.loading = True
+        self._busy()
         yield
-        try:
-            with session_scope() as db:
-                service.request_password_reset(
-                    str(form.get("email", "")), session=db, ip=client_ip(self)
-                )
-        except service.AccountError as exc:
-            self.error = str(exc)
+        with self._submitting() as db:
+            service.request_password_reset(
+                str(form.get("email", "")), session=db, ip=client_ip(self)
+            )
+        if not self.error:
+            self.sent = True
             self.loading = False
-            return
-        self.sent = True
-        self.loading = False
 
 
-class ResetState(rx.State):
-    error: str = ""
-    loading: bool = False
+class ResetState(FormMixin, rx.State):
     token_ok: bool = False
     checked: bool = False
 
-    def _token(self) -> str:
-        return self.router.url.query_parameters.get("token", "")
+    def _check_token(self) -> None:
+        with session_scope() as db:
+            self.token_ok = service.reset_token_is_valid(_query(self, "token"), session=db)
 
     @rx.event
     def on_load(self):
-        self.error = ""
-        self.loading = False
-        with session_scope() as db:
-            self.token_ok = service.reset_token_is_valid(self._token(), session=db)
+        self._clear_form()
+        self._check_token()
         self.checked = True
 
     @rx.event
     def submit(self, form: dict):
-        self.error = ""
         password = str(form.get("password", ""))
         if password != str(form.get("confirm", "")):
             self.error = "The two passwords don't match."
             return
-        self.loading = True
+        self._busy()
         yield
-        try:
-            with session_scope() as db:
-                user_id = service.reset_password(self._token(), password, session=db)
-        except service.AccountError as exc:
-            self.error = str(exc)
-            self.loading = False
-            with session_scope() as db:
-                self.token_ok = service.reset_token_is_valid(self._token(), session=db)
+        with self._submitting() as db:
+            user_id = service.reset_password(_query(self, "token"), password, session=db)
+        if self.error:
+            self._check_token()
             return
         yield rx.toast.success("Password changed. Every other device was signed out.")
         yield _start_session(self, user_id, "/dashboard")
 
 
-class VerifyState(rx.State):
-    error: str = ""
-
+class VerifyState(FormMixin, rx.State):
     @rx.event
     def on_load(self):
         self.error = ""
-        token = self.router.url.query_parameters.get("token", "")
-        try:
-            with session_scope() as db:
-                user_id = service.verify_email(token, session=db)
-        except service.AccountError as exc:
-            self.error = str(exc)
-            return None
-        return _start_session(self, user_id, "/dashboard")
+        with self._submitting() as db:
+            user_id = service.verify_email(_query(self, "token"), session=db)
+        return None if self.error else _start_session(self, user_id, "/dashboard")
 
 
-class LinkState(rx.State):
+class LinkState(FormMixin, rx.State):
     """/link-account: a provider's verified email matches an existing account, whose
     password must be entered before the new sign-in method is linked to it."""
 
@@ -406,21 +408,15 @@ class LinkState(rx.State):
     email: str = ""
     provider_label: str = ""
     has_password: bool = False
-    error: str = ""
-    loading: bool = False
-
-    def _token(self) -> str:
-        return self.router.url.query_parameters.get("token", "")
 
     def _binding(self) -> str:
         return parse_cookie(self.router.headers.cookie, oauth.OAUTH_COOKIE)
 
     @rx.event
     def on_load(self):
-        self.error = ""
-        self.loading = False
+        self._clear_form()
         with session_scope() as db:
-            pending = oauth.pending_link(self._token(), binding=self._binding(), session=db)
+            pending = oauth.pending_link(_query(self, "token"), binding=self._binding(), session=db)
         self.valid = pending is not None
         self.email = pending.email if pending else ""
         self.provider_label = pending.provider_label if pending else ""
@@ -429,22 +425,18 @@ class LinkState(rx.State):
 
     @rx.event
     def submit(self, form: dict):
-        self.error = ""
-        self.loading = True
+        self._busy()
         yield
-        try:
-            with session_scope() as db:
-                user_id, next_path = oauth.confirm_link(
-                    self._token(),
-                    str(form.get("password", "")),
-                    binding=self._binding(),
-                    session=db,
-                    ip=client_ip(self),
-                )
-        except service.AccountError as exc:
-            self.error = str(exc)
-            self.loading = False
-            if str(exc) == oauth.LINK_EXPIRED:
+        with self._submitting() as db:
+            user_id, next_path = oauth.confirm_link(
+                _query(self, "token"),
+                str(form.get("password", "")),
+                binding=self._binding(),
+                session=db,
+                ip=client_ip(self),
+            )
+        if self.error:
+            if self.error == oauth.LINK_EXPIRED:
                 self.valid = False
             return
         yield rx.toast.success(f"{self.provider_label} sign-in linked to your account.")
@@ -452,7 +444,7 @@ class LinkState(rx.State):
 
     @rx.event
     def cancel(self):
-        oauth.cancel_link(self._token(), binding=self._binding())
+        oauth.cancel_link(_query(self, "token"), binding=self._binding())
         self.valid = False
         return rx.redirect("/login")
 
@@ -502,7 +494,10 @@ def describe_user_agent(ua: str) -> str:
     return f"{browser} on {system}" if system else browser
 
 
-class SettingsState(rx.State):
+_SIGN_IN_AGAIN = "/login?next=/settings"
+
+
+class SettingsState(BrowserTimezoneMixin, rx.State):
     """Profile, time zone, password and sessions of the signed-in user."""
 
     full_name: str = ""
@@ -546,6 +541,31 @@ class SettingsState(rx.State):
             for info in infos
         ]
 
+    def _begin(self, form: str) -> Generator[Any, None, uuid.UUID | None]:
+        """Start submitting a Settings form: clear its message, check the session (None:
+        signed out, sent to sign in) and let the page show the spinner before the work."""
+        setattr(self, f"{form}_error", "")
+        uid = self._uid()
+        if uid is None:
+            yield rx.redirect(_SIGN_IN_AGAIN)
+            return None
+        self.saving = form
+        yield
+        return uid
+
+    @contextmanager
+    def _saving(self, form: str) -> Iterator[Session]:
+        """A DB session for one Settings form (profile | email | password): an
+        AccountError becomes that form's message instead of a crash. Callers check
+        ``getattr(self, f"{form}_error")`` after."""
+        try:
+            with session_scope() as db:
+                yield db
+        except service.AccountError as exc:
+            setattr(self, f"{form}_error", str(exc))
+        finally:
+            self.saving = ""
+
     @rx.event
     def on_load(self):
         self.profile_error = self.email_error = self.password_error = ""
@@ -554,15 +574,7 @@ class SettingsState(rx.State):
         if uid is None:
             return None  # the page guard redirects to /login
         self._refresh(uid)
-        return rx.call_script(
-            "Intl.DateTimeFormat().resolvedOptions().timeZone",
-            callback=SettingsState.set_browser_timezone,
-        )
-
-    @rx.event
-    def set_browser_timezone(self, value: str):
-        if isinstance(value, str) and service.is_valid_timezone(value):
-            self.browser_timezone = value
+        return ask_browser_timezone(SettingsState.set_browser_timezone)
 
     @rx.event
     def use_browser_timezone(self):
@@ -575,25 +587,18 @@ class SettingsState(rx.State):
 
     @rx.event
     def save_profile(self, form: dict):
-        self.profile_error = ""
-        uid = self._uid()
+        uid = yield from self._begin("profile")
         if uid is None:
-            return rx.redirect("/login?next=/settings")
-        self.saving = "profile"
-        yield
-        try:
-            with session_scope() as db:
-                profile = service.update_profile(
-                    uid,
-                    session=db,
-                    full_name=str(form.get("full_name", "")),
-                    timezone=str(form.get("timezone", self.timezone)).strip(),
-                )
-        except service.AccountError as exc:
-            self.profile_error = str(exc)
-            self.saving = ""
             return None
-        self.saving = ""
+        with self._saving("profile") as db:
+            profile = service.update_profile(
+                uid,
+                session=db,
+                full_name=str(form.get("full_name", "")),
+                timezone=str(form.get("timezone", self.timezone)).strip(),
+            )
+        if self.profile_error:
+            return None
         self.full_name = profile.full_name
         self.timezone = profile.timezone
         yield AuthState.require_login  # refresh the name in the header
@@ -602,26 +607,19 @@ class SettingsState(rx.State):
 
     @rx.event
     def change_email(self, form: dict):
-        self.email_error = ""
-        uid = self._uid()
+        uid = yield from self._begin("email")
         if uid is None:
-            return rx.redirect("/login?next=/settings")
-        self.saving = "email"
-        yield
-        try:
-            with session_scope() as db:
-                profile = service.change_email(
-                    uid,
-                    str(form.get("email", "")),
-                    str(form.get("password", "")),
-                    session=db,
-                    ip=client_ip(self),
-                )
-        except service.AccountError as exc:
-            self.email_error = str(exc)
-            self.saving = ""
             return None
-        self.saving = ""
+        with self._saving("email") as db:
+            profile = service.change_email(
+                uid,
+                str(form.get("email", "")),
+                str(form.get("password", "")),
+                session=db,
+                ip=client_ip(self),
+            )
+        if self.email_error:
+            return None
         self.email = profile.email
         self.form_key += 1
         yield AuthState.require_login
@@ -630,31 +628,24 @@ class SettingsState(rx.State):
 
     @rx.event
     def change_password(self, form: dict):
-        self.password_error = ""
-        uid = self._uid()
-        if uid is None:
-            return rx.redirect("/login?next=/settings")
         new = str(form.get("new_password", ""))
         if new != str(form.get("confirm", "")):
             self.password_error = "The two new passwords don't match."
             return None
-        self.saving = "password"
-        yield
-        try:
-            with session_scope() as db:
-                revoked = service.change_password(
-                    uid,
-                    str(form.get("current_password", "")),
-                    new,
-                    session=db,
-                    keep_token=session_token(self),
-                    ip=client_ip(self),
-                )
-        except service.AccountError as exc:
-            self.password_error = str(exc)
-            self.saving = ""
+        uid = yield from self._begin("password")
+        if uid is None:
             return None
-        self.saving = ""
+        with self._saving("password") as db:
+            revoked = service.change_password(
+                uid,
+                str(form.get("current_password", "")),
+                new,
+                session=db,
+                keep_token=session_token(self),
+                ip=client_ip(self),
+            )
+        if self.password_error:
+            return None
         self.form_key += 1
         self._refresh(uid)
         others = f" {revoked} other session(s) were signed out." if revoked else ""
@@ -664,9 +655,8 @@ class SettingsState(rx.State):
     @rx.event
     def send_password_link(self):
         """An account made with Google/GitHub: mail a link to choose a password."""
-        uid = self._uid()
-        if uid is None:
-            return rx.redirect("/login?next=/settings")
+        if (uid := self._uid()) is None:
+            return rx.redirect(_SIGN_IN_AGAIN)
         with session_scope() as db:
             email = service.get_profile(uid, session=db).email
             try:
@@ -678,9 +668,8 @@ class SettingsState(rx.State):
 
     @rx.event
     def sign_out_session(self, session_id: str):
-        uid = self._uid()
-        if uid is None:
-            return rx.redirect("/login?next=/settings")
+        if (uid := self._uid()) is None:
+            return rx.redirect(_SIGN_IN_AGAIN)
         try:
             with session_scope() as db:
                 service.revoke_session_by_id(uuid.UUID(session_id), user_id=uid, session=db)
@@ -691,9 +680,8 @@ class SettingsState(rx.State):
 
     @rx.event
     def sign_out_others(self):
-        uid = self._uid()
-        if uid is None:
-            return rx.redirect("/login?next=/settings")
+        if (uid := self._uid()) is None:
+            return rx.redirect(_SIGN_IN_AGAIN)
         self.saving = "sessions"
         with session_scope() as db:
             count = service.revoke_user_sessions(uid, session=db, except_token=session_token(self))

@@ -45,18 +45,23 @@ def page_header(title: str, subtitle: str = "", *actions: rx.Component) -> rx.Co
     )
 
 
+def icon_disc(icon: str) -> rx.Component:
+    """A large icon on a soft accent circle: the picture of an empty or finished state."""
+    return rx.center(
+        rx.icon(icon, size=28, color=rx.color(theme.ACCENT, 11)),
+        width="56px",
+        height="56px",
+        border_radius="50%",
+        background=rx.color(theme.ACCENT, 3),
+    )
+
+
 def empty_state(
     icon: str, title: str, text: str, action: rx.Component | None = None
 ) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.center(
-                rx.icon(icon, size=28, color=rx.color(theme.ACCENT, 11)),
-                width="56px",
-                height="56px",
-                border_radius="50%",
-                background=rx.color(theme.ACCENT, 3),
-            ),
+            icon_disc(icon),
             rx.heading(title, size="5", text_align="center"),
             rx.text(text, color_scheme="gray", text_align="center", max_width="460px"),
             action if action is not None else rx.fragment(),
@@ -213,8 +218,14 @@ def section_card(
 ) -> rx.Component:
     """A card with a heading (optional icon, subtitle and actions on the right)."""
     heading = rx.flex(
-        rx.icon(icon, size=18, color=rx.color(theme.ACCENT, 11)) if icon else rx.fragment(),
-        rx.heading(title, size="4"),
+        rx.hstack(  # the icon stays beside a title that wraps
+            rx.icon(icon, size=18, color=rx.color(theme.ACCENT, 11), flex_shrink="0")
+            if icon
+            else rx.fragment(),
+            rx.heading(title, size="4"),
+            spacing="2",
+            align="center",
+        ),
         *((rx.spacer(), *actions) if actions else ()),
         spacing="2",
         align="center",
@@ -283,4 +294,53 @@ def pager(
         spacing="2",
         align="center",
         width="100%",
+    )
+
+
+def form_field(
+    label: str,
+    control: rx.Component,
+    *,
+    html_for: str = "",
+    hint: str = "",
+    error: rx.Var | None = None,
+) -> rx.Component:
+    """A form control under its label, with an optional hint and the field's own error.
+
+    ``html_for`` ties the label to the control's id (screen readers, click to focus);
+    ``error`` is a message Var shown in red under the control when it is not empty.
+    """
+    return rx.vstack(
+        rx.el.label(rx.text(label, size="2", weight="medium"), html_for=html_for or None),
+        control,
+        rx.text(hint, size="1", color_scheme="gray") if hint else rx.fragment(),
+        rx.fragment()
+        if error is None
+        else rx.cond(error != "", rx.text(error, color_scheme="red", size="2", role="alert")),
+        spacing="1",
+        width="100%",
+        align="start",
+    )
+
+
+def error_callout(message: rx.Var, *, icon: str = "triangle-alert", **props) -> rx.Component:
+    """A red callout with the message of a failed action; nothing while the message is ""."""
+    props.setdefault("width", "100%")
+    return rx.cond(
+        message != "",
+        rx.callout(message, icon=icon, color_scheme="red", role="alert", **props),
+    )
+
+
+def job_progress(
+    message: rx.Var | str, percent: rx.Var | int, *extra: rx.Component, **props
+) -> rx.Component:
+    """A running background job: spinner, what it is doing and how far it got."""
+    return rx.vstack(
+        rx.hstack(rx.spinner(size="2"), rx.text(message, size="2"), spacing="2"),
+        rx.progress(value=percent, width="100%"),
+        *extra,
+        width="100%",
+        spacing="2",
+        **props,
     )
