@@ -11,31 +11,36 @@ import reflex as rx
 from aigrowth.businesses.service import GOAL_METRICS, INDUSTRIES, TONE_PRESETS
 from aigrowth.businesses.state import STEP_TITLES, OnboardingState
 from aigrowth.ui import theme
-from aigrowth.ui.components import page_header
+from aigrowth.ui.components import error_callout, form_field, job_progress, page_header
 from aigrowth.ui.layout import app_shell
 
 PLATFORM_CHOICES = list(theme.PLATFORM_LABELS.items())
 
 
-def _error(field: str) -> rx.Component:
-    return rx.cond(
-        OnboardingState.errors.contains(field),
-        rx.text(OnboardingState.errors[field], color_scheme="red", size="2", role="alert"),
-    )
+def _error(field: str) -> rx.Var:
+    """The server's message for one field ("" when it is fine)."""
+    errors = OnboardingState.errors
+    return rx.cond(errors.contains(field), errors[field], "")
+
+
+def _error_line(field: str) -> rx.Component:
+    """A message that belongs to no single control (a goal row, the goals as a whole)."""
+    message = _error(field)
+    return rx.cond(message != "", rx.text(message, color_scheme="red", size="2", role="alert"))
 
 
 def _field(label: str, control: rx.Component, field: str, hint: str = "") -> rx.Component:
-    return rx.vstack(
-        rx.text(label, as_="label", size="2", weight="medium"),
-        control,
-        rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray"))
-        if hint
-        else rx.fragment(),
-        _error(field),
-        spacing="1",
-        width="100%",
-        align="start",
+    return form_field(label, control, hint=hint, error=_error(field))
+
+
+def _text_field(label: str, name: str, *, rows: int = 0, hint: str = "", **props) -> rx.Component:
+    """An input (a text area of ``rows`` lines) named after, and filled from, a state var."""
+    if rows:
+        props["rows"] = str(rows)
+    control = (rx.text_area if rows else rx.input)(
+        name=name, default_value=getattr(OnboardingState, name), width="100%", **props
     )
+    return _field(label, control, name, hint)
 
 
 def _stepper() -> rx.Component:
@@ -61,46 +66,35 @@ def _stepper() -> rx.Component:
         )
 
     return rx.flex(
-        *[item(i, t) for i, t in enumerate(STEP_TITLES)],
-        gap="4",
-        wrap="wrap",
-        width="100%",
-        margin_bottom="4",
+        *[item(i, t) for i, t in enumerate(STEP_TITLES)], spacing="4", wrap="wrap", width="100%"
     )
 
 
-def _actions(label: str = "Continue") -> rx.Component:
-    return rx.hstack(
-        rx.cond(
-            OnboardingState.step > 1,
-            rx.button(
-                "Back",
-                type="button",
-                variant="soft",
-                color_scheme="gray",
-                on_click=OnboardingState.back,
-            ),
-        ),
+def _back_button(**props) -> rx.Component:
+    return rx.button(
+        "Back",
+        variant="soft",
+        color_scheme="gray",
+        size="3",
+        on_click=OnboardingState.back,
+        **props,
+    )
+
+
+def _form_step(*children: rx.Component) -> rx.Component:
+    """Steps 1-4: the step's fields, then Back and Continue (which saves the step)."""
+    actions = rx.hstack(
+        rx.cond(OnboardingState.step > 1, _back_button(type="button")),
         rx.spacer(),
-        rx.button(label, type="submit", id="wizard-continue", size="3"),
+        rx.button("Continue", type="submit", id="wizard-continue", size="3"),
         width="100%",
-        padding_top="2",
     )
+    return rx.vstack(*children, actions, spacing="4", width="100%")
 
 
 def _step_basics() -> rx.Component:
-    return rx.vstack(
-        _field(
-            "Business name",
-            rx.input(
-                name="name",
-                default_value=OnboardingState.name,
-                placeholder="Acme Studio",
-                max_length=200,
-                width="100%",
-            ),
-            "name",
-        ),
+    return _form_step(
+        _text_field("Business name", "name", placeholder="Acme Studio", max_length=200),
         _field(
             "Industry",
             rx.select(
@@ -112,65 +106,29 @@ def _step_basics() -> rx.Component:
             ),
             "industry",
         ),
-        _field(
+        _text_field(
             "What do you do?",
-            rx.text_area(
-                name="description",
-                default_value=OnboardingState.description,
-                placeholder="What you sell, to whom, and what makes you different.",
-                rows="5",
-                width="100%",
-            ),
             "description",
-            "The AI builds the strategy and every post from this.",
+            rows=5,
+            placeholder="What you sell, to whom, and what makes you different.",
+            hint="The AI builds the strategy and every post from this.",
         ),
-        _field(
-            "Website (optional)",
-            rx.input(
-                name="website",
-                default_value=OnboardingState.website,
-                placeholder="https://example.com",
-                width="100%",
-            ),
-            "website",
-        ),
-        _actions(),
-        spacing="4",
-        width="100%",
+        _text_field("Website (optional)", "website", placeholder="https://example.com"),
     )
 
 
 def _step_audience() -> rx.Component:
-    return rx.vstack(
-        _field(
+    return _form_step(
+        _text_field(
             "Who do you want to reach?",
-            rx.text_area(
-                name="target_audience",
-                default_value=OnboardingState.target_audience,
-                placeholder="e.g. Freelance designers in Europe who struggle to get paid on time",
-                rows="4",
-                width="100%",
-            ),
             "target_audience",
+            rows=4,
+            placeholder="e.g. Freelance designers in Europe who struggle to get paid on time",
         ),
-        _field(
-            "Where are they? (optional)",
-            rx.input(
-                name="location",
-                default_value=OnboardingState.location,
-                placeholder="e.g. Germany, remote, worldwide",
-                width="100%",
-            ),
-            "location",
+        _text_field(
+            "Where are they? (optional)", "location", placeholder="e.g. Germany, remote, worldwide"
         ),
-        _field(
-            "What are their problems? (optional)",
-            rx.text_area(name="pains", default_value=OnboardingState.pains, rows="3", width="100%"),
-            "pains",
-        ),
-        _actions(),
-        spacing="4",
-        width="100%",
+        _text_field("What are their problems? (optional)", "pains", rows=3),
     )
 
 
@@ -201,17 +159,17 @@ def _goal_row(index: int) -> rx.Component:
             ),
             display="grid",
             grid_template_columns=["1fr", "1fr", "2fr 1fr 1fr"],
-            gap="2",
+            spacing="2",
             width="100%",
         ),
-        _error(f"goal_{index}"),
+        _error_line(f"goal_{index}"),
         spacing="1",
         width="100%",
     )
 
 
 def _step_goals() -> rx.Component:
-    return rx.vstack(
+    return _form_step(
         rx.text(
             "Set 1 to 3 goals with a target and, if you have one, a date. "
             "The strategy's KPIs follow them.",
@@ -219,74 +177,58 @@ def _step_goals() -> rx.Component:
             color_scheme="gray",
         ),
         *[_goal_row(i) for i in range(3)],
-        _error("goals"),
-        _actions(),
-        spacing="4",
-        width="100%",
+        _error_line("goals"),
     )
 
 
 def _step_channels() -> rx.Component:
-    return rx.vstack(
-        _field(
-            "Where do you want to grow?",
-            rx.grid(
-                *[
-                    rx.card(
-                        rx.checkbox(
-                            label,
-                            name=f"platform_{key}",
-                            default_checked=OnboardingState.platforms.contains(key),
-                            size="2",
-                        ),
-                        size="1",
-                    )
-                    for key, label in PLATFORM_CHOICES
-                ],
-                columns=rx.breakpoints(initial="2", sm="3", md="4"),
-                gap="2",
-                width="100%",
-            ),
-            "platforms",
-        ),
-        _field(
-            "Tone",
-            rx.radio_group.root(
-                rx.flex(
-                    *[
-                        rx.text(
-                            rx.flex(rx.radio_group.item(value=key), label, gap="2", align="center"),
-                            as_="label",
-                            size="2",
-                        )
-                        for key, label in TONE_PRESETS.items()
-                    ],
-                    direction="column",
-                    gap="2",
+    platforms = rx.grid(
+        *[
+            rx.card(
+                rx.checkbox(
+                    label,
+                    name=f"platform_{key}",
+                    default_checked=OnboardingState.platforms.contains(key),
+                    size="2",
                 ),
-                name="tone",
-                default_value=OnboardingState.tone,
-            ),
-            "tone",
-        ),
-        _field(
-            "Or describe your voice in your own words (optional)",
-            rx.text_area(
-                name="brand_voice",
-                default_value=OnboardingState.brand_voice,
-                placeholder="e.g. Straight-talking, a bit nerdy, never salesy",
-                rows="2",
-                width="100%",
-            ),
-            "brand_voice",
-        ),
-        _actions(),
-        spacing="4",
+                size="1",
+            )
+            for key, label in PLATFORM_CHOICES
+        ],
+        columns=rx.breakpoints(initial="2", sm="3", md="4"),
+        spacing="2",
         width="100%",
+    )
+    tones = rx.radio_group.root(
+        rx.flex(
+            *[
+                rx.text(
+                    rx.flex(rx.radio_group.item(value=key), label, spacing="2", align="center"),
+                    as_="label",
+                    size="2",
+                )
+                for key, label in TONE_PRESETS.items()
+            ],
+            direction="column",
+            spacing="2",
+        ),
+        name="tone",
+        default_value=OnboardingState.tone,
+    )
+    return _form_step(
+        _field("Where do you want to grow?", platforms, "platforms"),
+        _field("Tone", tones, "tone"),
+        _text_field(
+            "Or describe your voice in your own words (optional)",
+            "brand_voice",
+            rows=2,
+            placeholder="e.g. Straight-talking, a bit nerdy, never salesy",
+        ),
     )
 
 
 def _step_generate() -> rx.Component:
+    ready = OnboardingState.has_strategy & ~OnboardingState.generating
     return rx.vstack(
         rx.text(
             "Everything is saved. The AI now writes your marketing strategy: platforms and why, "
@@ -295,52 +237,32 @@ def _step_generate() -> rx.Component:
         ),
         rx.cond(
             OnboardingState.generating,
-            rx.vstack(
-                rx.hstack(
-                    rx.spinner(size="2"),
-                    rx.text(OnboardingState.gen_message, size="2"),
-                    spacing="2",
-                ),
-                rx.progress(value=OnboardingState.gen_percent, width="100%"),
+            job_progress(
+                OnboardingState.gen_message,
+                OnboardingState.gen_percent,
                 rx.text(
                     "You can leave this page; the strategy keeps being written.",
                     size="1",
                     color_scheme="gray",
                 ),
-                width="100%",
-                spacing="2",
                 id="strategy-progress",
             ),
         ),
+        error_callout(OnboardingState.gen_error),
         rx.cond(
-            OnboardingState.gen_error != "",
+            ready,
             rx.callout(
-                OnboardingState.gen_error,
-                icon="triangle-alert",
-                color_scheme="red",
-                width="100%",
-                role="alert",
-            ),
-        ),
-        rx.cond(
-            OnboardingState.has_strategy & ~OnboardingState.generating,
-            rx.callout(
-                "Your strategy is ready.",
-                icon="circle-check",
-                color_scheme="green",
-                width="100%",
+                "Your strategy is ready.", icon="circle-check", color_scheme="green", width="100%"
             ),
         ),
         rx.hstack(
-            rx.button("Back", variant="soft", color_scheme="gray", on_click=OnboardingState.back),
+            _back_button(),
             rx.spacer(),
             rx.cond(
-                OnboardingState.has_strategy & ~OnboardingState.generating,
+                ready,
                 rx.hstack(
                     rx.button(
-                        "Write a new version",
-                        variant="soft",
-                        on_click=OnboardingState.generate,
+                        "Write a new version", variant="soft", on_click=OnboardingState.generate
                     ),
                     rx.link(
                         rx.button("See your strategy", size="3", id="see-strategy"),
@@ -360,7 +282,7 @@ def _step_generate() -> rx.Component:
             ),
             width="100%",
             wrap="wrap",
-            gap="2",
+            spacing="2",
         ),
         spacing="4",
         width="100%",
@@ -403,10 +325,7 @@ def _wizard() -> rx.Component:
 def onboarding_page() -> rx.Component:
     return app_shell(
         rx.box(
-            page_header(
-                "Set up your business",
-                "Five short steps; everything is saved as you go.",
-            ),
+            page_header("Set up your business", "Five short steps; everything is saved as you go."),
             _wizard(),
             on_mount=OnboardingState.load,
             width="100%",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -75,6 +76,27 @@ class BusinessState(rx.State):
         self.selected_id = business_id
         self.current_id = business_id
         self.current_name = name
+
+
+async def follow_progress(state: rx.State, tick: Callable[[], bool], *, rounds: int) -> None:
+    """The body of a background ``poll`` event: every POLL_S, ``tick()`` (run under the
+    state lock) refreshes the page from the job's progress record and says whether a
+    job is still running. One poller per tab (``state.polling``); it stops when the
+    page switches business."""
+    async with state:
+        if state.polling:
+            return
+        state.polling = True
+        business_id = state.business_id
+    try:
+        for _ in range(rounds):
+            await asyncio.sleep(POLL_S)
+            async with state:
+                if state.business_id != business_id or not tick():
+                    return
+    finally:
+        async with state:
+            state.polling = False
 
 
 async def current_business_id(state: rx.State) -> uuid.UUID | None:
@@ -302,24 +324,11 @@ class OnboardingState(rx.State):
         self._apply(progress.get(self.business_id, "strategy"))
         return OnboardingState.poll
 
+    def _tick(self) -> bool:
+        self._apply(progress.get(self.business_id, "strategy"))
+        return self.generating
+
     @rx.event(background=True)
     async def poll(self):
         """Follow the job's progress record until it finishes (page stays responsive)."""
-        async with self:
-            if self.polling:
-                return
-            self.polling = True
-            business_id = self.business_id
-        try:
-            for _ in range(900):
-                await asyncio.sleep(POLL_S)
-                record = progress.get(business_id, "strategy")
-                async with self:
-                    if self.business_id != business_id:
-                        return
-                    self._apply(record)
-                    if not self.generating:
-                        return
-        finally:
-            async with self:
-                self.polling = False
+        await follow_progress(self, self._tick, rounds=900)

@@ -6,7 +6,13 @@ import reflex as rx
 
 from aigrowth.dashboard.state import DashboardState
 from aigrowth.ui import theme
-from aigrowth.ui.components import empty_state, page_header, platform_badge, status_badge
+from aigrowth.ui.components import (
+    empty_state,
+    page_header,
+    platform_badge,
+    section_card,
+    status_badge,
+)
 from aigrowth.ui.layout import app_shell
 
 
@@ -69,21 +75,11 @@ def _step(step: rx.Var) -> rx.Component:
 
 
 def _getting_started() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Get started", size="4"),
-                rx.spacer(),
-                rx.text(DashboardState.steps_done, " of 5 done", size="2", color_scheme="gray"),
-                width="100%",
-                align="center",
-            ),
-            rx.progress(value=DashboardState.steps_done * 20, width="100%"),
-            rx.foreach(DashboardState.steps, _step),
-            spacing="3",
-            width="100%",
-        ),
-        width="100%",
+    return section_card(
+        "Get started",
+        rx.progress(value=DashboardState.steps_done * 20, width="100%"),
+        rx.foreach(DashboardState.steps, _step),
+        actions=(rx.text(DashboardState.steps_done, " of 5 done", size="2", color_scheme="gray"),),
     )
 
 
@@ -122,28 +118,18 @@ def _post_line(post: rx.Var, show_detail: bool) -> rx.Component:
 
 
 def _list_card(title: str, items: rx.Var, empty: str, show_detail: bool, href: str) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading(title, size="4"),
-                rx.spacer(),
-                rx.link("See all", href=href, size="2"),
+    return section_card(
+        title,
+        rx.cond(
+            items.length() > 0,
+            rx.vstack(
+                rx.foreach(items, lambda post: _post_line(post, show_detail)),
+                spacing="0",
                 width="100%",
-                align="center",
             ),
-            rx.cond(
-                items.length() > 0,
-                rx.vstack(
-                    rx.foreach(items, lambda post: _post_line(post, show_detail)),
-                    spacing="0",
-                    width="100%",
-                ),
-                rx.text(empty, size="2", color_scheme="gray", padding_y=theme.space(3)),
-            ),
-            spacing="3",
-            width="100%",
+            rx.text(empty, size="2", color_scheme="gray", padding_y=theme.space(3)),
         ),
-        width="100%",
+        actions=(rx.link("See all", href=href, size="2"),),
     )
 
 
@@ -156,35 +142,26 @@ def _results() -> rx.Component:
             align="start",
         )
 
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.heading("Results, last 30 days", size="4"),
-                rx.spacer(),
-                rx.link("Analytics", href="/analytics", size="2"),
-                width="100%",
-            ),
-            rx.grid(
-                figure("Impressions", DashboardState.impressions),
-                figure("Engagements", DashboardState.engagements),
-                figure("Avg. engagement rate", DashboardState.engagement_rate),
-                columns=rx.breakpoints(initial="1", sm="3"),
-                spacing="4",
-                width="100%",
-            ),
-            rx.cond(
-                ~DashboardState.has_results,
-                rx.text(
-                    "Figures appear the day after your first post is published; platforms "
-                    "that do not report a figure show —.",
-                    size="1",
-                    color_scheme="gray",
-                ),
-            ),
-            spacing="3",
+    return section_card(
+        "Results, last 30 days",
+        rx.grid(
+            figure("Impressions", DashboardState.impressions),
+            figure("Engagements", DashboardState.engagements),
+            figure("Avg. engagement rate", DashboardState.engagement_rate),
+            columns=rx.breakpoints(initial="1", sm="3"),
+            spacing="4",
             width="100%",
         ),
-        width="100%",
+        rx.cond(
+            ~DashboardState.has_results,
+            rx.text(
+                "Figures appear the day after your first post is published; platforms "
+                "that do not report a figure show —.",
+                size="1",
+                color_scheme="gray",
+            ),
+        ),
+        actions=(rx.link("Analytics", href="/analytics", size="2"),),
     )
 
 

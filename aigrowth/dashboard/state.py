@@ -17,6 +17,11 @@ def _figure(value: int | None) -> str:
     return "—" if value is None else f"{value:,}"
 
 
+def _strings(line: object) -> dict[str, str]:
+    """A dataclass as the dict of strings the page reads."""
+    return {k: str(v) for k, v in asdict(line).items()}
+
+
 class DashboardState(rx.State):
     loading: bool = True
     business_name: str = ""
@@ -63,10 +68,8 @@ class DashboardState(rx.State):
         self.has_results = (
             summary.impressions_30d is not None or summary.engagements_30d is not None
         )
-        self.upcoming = [{k: str(v) for k, v in asdict(line).items()} for line in summary.upcoming]
-        self.attention = [
-            {k: str(v) for k, v in asdict(line).items()} for line in summary.attention
-        ]
+        self.upcoming = [_strings(line) for line in summary.upcoming]
+        self.attention = [_strings(line) for line in summary.attention]
         self.steps = [
             {"title": s.title, "done": "1" if s.done else "", "href": s.href, "action": s.action}
             for s in summary.steps

@@ -6,26 +6,18 @@ import reflex as rx
 
 from aigrowth.strategy.state import StrategyState
 from aigrowth.ui import theme
-from aigrowth.ui.components import empty_state, page_header, platform_badge
+from aigrowth.ui.components import (
+    action_button,
+    empty_state,
+    error_callout,
+    job_progress,
+    labelled,
+    loading_block,
+    page_header,
+    platform_badge,
+    section_card,
+)
 from aigrowth.ui.layout import app_shell
-
-
-def _section(title: str, icon: str, *children: rx.Component) -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon(icon, size=18, color=rx.color(theme.ACCENT, 11)),
-                rx.heading(title, size="4"),
-                align="center",
-                spacing="2",
-            ),
-            *children,
-            spacing="3",
-            width="100%",
-            align="start",
-        ),
-        width="100%",
-    )
 
 
 def _platform_card(p: rx.Var) -> rx.Component:
@@ -38,9 +30,9 @@ def _platform_card(p: rx.Var) -> rx.Component:
             wrap="wrap",
             align="center",
         ),
-        rx.text(p["why"], size="2", color_scheme="gray", margin_top="1"),
+        rx.text(p["why"], size="2", color_scheme="gray", margin_top=theme.space(1)),
         width="100%",
-        padding_y="2",
+        padding_y=theme.space(2),
         border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
     )
 
@@ -65,7 +57,7 @@ def _pillar(p: rx.Var) -> rx.Component:
             height="6px",
             background=rx.color(theme.GRAY, 4),
             border_radius="4px",
-            margin_y="1",
+            margin_y=theme.space(1),
         ),
         rx.text(p["description"], size="2", color_scheme="gray"),
         width="100%",
@@ -81,76 +73,62 @@ def _kpi(k: rx.Var) -> rx.Component:
     )
 
 
+def _dos_and_donts(title: str, color: str, mark: str, items: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.text(title, weight="bold", size="2", color_scheme=color),
+        rx.foreach(items, lambda x: rx.text(mark, x, size="2")),
+        spacing="1",
+    )
+
+
 def _view() -> rx.Component:
+    kpi_table = rx.table.root(
+        rx.table.header(
+            rx.table.row(*[rx.table.column_header_cell(h) for h in ("KPI", "Target", "By", "Goal")])
+        ),
+        rx.table.body(rx.foreach(StrategyState.kpis, _kpi)),
+        width="100%",
+        size="1",
+    )
     return rx.vstack(
         rx.cond(
             StrategyState.summary != "",
             rx.card(rx.text(StrategyState.summary, size="3"), width="100%"),
         ),
         rx.grid(
-            _section(
+            section_card(
                 "Platforms and cadence",
-                "share-2",
                 rx.foreach(StrategyState.platforms, _platform_card),
+                icon="share-2",
             ),
-            _section("Content pillars", "layers", rx.foreach(StrategyState.pillars, _pillar)),
+            section_card(
+                "Content pillars", rx.foreach(StrategyState.pillars, _pillar), icon="layers"
+            ),
             columns=rx.breakpoints(initial="1", md="2"),
-            gap="4",
+            spacing="4",
             width="100%",
         ),
-        _section(
+        section_card(
             "Tone and voice",
-            "message-circle",
             rx.text(StrategyState.voice, size="3"),
             rx.grid(
-                rx.vstack(
-                    rx.text("Do", weight="bold", size="2", color_scheme="green"),
-                    rx.foreach(StrategyState.tone_do, lambda x: rx.text("✓ ", x, size="2")),
-                    spacing="1",
-                ),
-                rx.vstack(
-                    rx.text("Don't", weight="bold", size="2", color_scheme="red"),
-                    rx.foreach(StrategyState.tone_dont, lambda x: rx.text("✗ ", x, size="2")),
-                    spacing="1",
-                ),
+                _dos_and_donts("Do", "green", "✓ ", StrategyState.tone_do),
+                _dos_and_donts("Don't", "red", "✗ ", StrategyState.tone_dont),
                 columns="2",
-                gap="4",
+                spacing="4",
                 width="100%",
             ),
+            icon="message-circle",
         ),
-        _section(
-            "KPIs",
-            "target",
-            rx.box(
-                rx.table.root(
-                    rx.table.header(
-                        rx.table.row(
-                            rx.table.column_header_cell("KPI"),
-                            rx.table.column_header_cell("Target"),
-                            rx.table.column_header_cell("By"),
-                            rx.table.column_header_cell("Goal"),
-                        )
-                    ),
-                    rx.table.body(rx.foreach(StrategyState.kpis, _kpi)),
-                    width="100%",
-                    size="1",
-                ),
-                overflow_x="auto",
-                width="100%",
-            ),
-        ),
+        section_card("KPIs", rx.box(kpi_table, overflow_x="auto", width="100%"), icon="target"),
         spacing="4",
         width="100%",
     )
 
 
-def _labelled(label: str, control: rx.Component) -> rx.Component:
-    return rx.vstack(
-        rx.text(label, size="1", weight="medium", color_scheme="gray"),
-        control,
-        spacing="1",
-        width="100%",
-    )
+def _cell(label: str, name: rx.Var | str, value: rx.Var, **props) -> rx.Component:
+    """One labelled input of the edit form, filled with the shown version's value."""
+    return labelled(label, rx.input(name=name, default_value=value, width="100%", **props))
 
 
 def _edit_form() -> rx.Component:
@@ -158,117 +136,79 @@ def _edit_form() -> rx.Component:
         key = p["platform"]
         return rx.grid(
             rx.box(platform_badge(key)),
-            _labelled(
-                "Posts per week",
-                rx.input(name="ppw_" + key, default_value=p["per_week"], inputmode="numeric"),
-            ),
-            _labelled(
-                "Times (HH:MM, comma-separated)",
-                rx.input(name="times_" + key, default_value=p["times"]),
-            ),
-            _labelled("Why", rx.input(name="why_" + key, default_value=p["why"])),
+            _cell("Posts per week", "ppw_" + key, p["per_week"], inputmode="numeric"),
+            _cell("Times (HH:MM, comma-separated)", "times_" + key, p["times"]),
+            _cell("Why", "why_" + key, p["why"]),
             columns=rx.breakpoints(initial="1", md="4"),
-            gap="2",
+            spacing="2",
             width="100%",
             align="end",
         )
 
     def pillar_row(p: rx.Var, i: rx.Var) -> rx.Component:
+        n = i.to_string()
         return rx.grid(
-            _labelled(
-                "Pillar", rx.input(name="pillar_name_" + i.to_string(), default_value=p["name"])
-            ),
-            _labelled(
-                "Description",
-                rx.input(name="pillar_desc_" + i.to_string(), default_value=p["description"]),
-            ),
-            _labelled(
-                "Share %",
-                rx.input(
-                    name="pillar_share_" + i.to_string(),
-                    default_value=p["share"],
-                    inputmode="numeric",
-                ),
-            ),
+            _cell("Pillar", "pillar_name_" + n, p["name"]),
+            _cell("Description", "pillar_desc_" + n, p["description"]),
+            _cell("Share %", "pillar_share_" + n, p["share"], inputmode="numeric"),
             columns=rx.breakpoints(initial="1", md="3"),
-            gap="2",
+            spacing="2",
             width="100%",
         )
 
     def kpi_row(k: rx.Var, i: rx.Var) -> rx.Component:
+        n = i.to_string()
         return rx.grid(
-            _labelled("KPI", rx.input(name="kpi_name_" + i.to_string(), default_value=k["name"])),
-            _labelled(
-                "Target", rx.input(name="kpi_target_" + i.to_string(), default_value=k["target"])
-            ),
-            _labelled(
-                "By (YYYY-MM-DD)", rx.input(name="kpi_by_" + i.to_string(), default_value=k["by"])
-            ),
-            _labelled("Goal", rx.input(name="kpi_goal_" + i.to_string(), default_value=k["goal"])),
+            _cell("KPI", "kpi_name_" + n, k["name"]),
+            _cell("Target", "kpi_target_" + n, k["target"]),
+            _cell("By (YYYY-MM-DD)", "kpi_by_" + n, k["by"]),
+            _cell("Goal", "kpi_goal_" + n, k["goal"]),
             columns=rx.breakpoints(initial="2", md="4"),
-            gap="2",
+            spacing="2",
             width="100%",
         )
 
+    def lines(label: str, name: str, items: rx.Var) -> rx.Component:
+        return labelled(label, rx.text_area(name=name, default_value=items.join("\n"), rows="4"))
+
     return rx.form(
         rx.vstack(
-            _section(
+            section_card(
                 "Summary",
-                "file-text",
                 rx.text_area(
                     name="summary", default_value=StrategyState.summary, rows="3", width="100%"
                 ),
+                icon="file-text",
             ),
-            _section(
+            section_card(
                 "Platforms and cadence",
-                "share-2",
                 rx.foreach(StrategyState.platforms, platform_row),
+                icon="share-2",
             ),
-            _section(
+            section_card(
                 "Content pillars (3 to 5, shares add up to 100)",
-                "layers",
                 rx.foreach(StrategyState.pillar_rows, pillar_row),
+                icon="layers",
             ),
-            _section(
+            section_card(
                 "Tone and voice",
-                "message-circle",
-                _labelled(
+                labelled(
                     "Voice",
                     rx.text_area(
                         name="voice", default_value=StrategyState.voice, rows="2", width="100%"
                     ),
                 ),
                 rx.grid(
-                    _labelled(
-                        "Do (one per line)",
-                        rx.text_area(
-                            name="tone_do", default_value=StrategyState.tone_do.join("\n"), rows="4"
-                        ),
-                    ),
-                    _labelled(
-                        "Don't (one per line)",
-                        rx.text_area(
-                            name="tone_dont",
-                            default_value=StrategyState.tone_dont.join("\n"),
-                            rows="4",
-                        ),
-                    ),
+                    lines("Do (one per line)", "tone_do", StrategyState.tone_do),
+                    lines("Don't (one per line)", "tone_dont", StrategyState.tone_dont),
                     columns="2",
-                    gap="3",
+                    spacing="3",
                     width="100%",
                 ),
+                icon="message-circle",
             ),
-            _section("KPIs", "target", rx.foreach(StrategyState.kpi_rows, kpi_row)),
-            rx.cond(
-                StrategyState.edit_error != "",
-                rx.callout(
-                    StrategyState.edit_error,
-                    icon="triangle-alert",
-                    color_scheme="red",
-                    width="100%",
-                    role="alert",
-                ),
-            ),
+            section_card("KPIs", rx.foreach(StrategyState.kpi_rows, kpi_row), icon="target"),
+            error_callout(StrategyState.edit_error),
             rx.hstack(
                 rx.button(
                     "Cancel",
@@ -294,22 +234,10 @@ def _edit_form() -> rx.Component:
 def _job_card(
     job: rx.Var, running: rx.Var, percent: rx.Var | int, done_extra: rx.Component
 ) -> rx.Component:
+    """A generation job of this business: its progress, its error, or its result."""
     return rx.fragment(
-        rx.cond(
-            running,
-            rx.vstack(
-                rx.hstack(rx.spinner(size="2"), rx.text(job["message"], size="2"), spacing="2"),
-                rx.progress(value=percent, width="100%"),
-                width="100%",
-                spacing="2",
-            ),
-        ),
-        rx.cond(
-            job["state"] == "error",
-            rx.callout(
-                job["error"], icon="triangle-alert", color_scheme="red", width="100%", role="alert"
-            ),
-        ),
+        rx.cond(running, job_progress(job["message"], percent)),
+        rx.cond(job["state"] == "error", error_callout(job["error"])),
         rx.cond(
             job["state"] == "done",
             rx.callout(
@@ -322,51 +250,41 @@ def _job_card(
     )
 
 
+def _strategy_job() -> rx.Component:
+    return _job_card(StrategyState.strategy_job, StrategyState.strategy_running, 50, rx.fragment())
+
+
 def _generate_panel() -> rx.Component:
-    return rx.card(
-        rx.vstack(
-            rx.hstack(
-                rx.icon("sparkles", size=18, color=rx.color(theme.ACCENT, 11)),
-                rx.heading("Generate posts", size="4"),
-                spacing="2",
-                align="center",
+    return section_card(
+        "Generate posts",
+        rx.hstack(
+            rx.select(
+                ["7", "10", "14", "21", "30"],
+                value=StrategyState.batch_size,
+                on_change=StrategyState.set_batch_size,
+                aria_label="Number of posts",
             ),
-            rx.text(
-                "Draft a batch of posts that follows this strategy: spread over your pillars by "
-                "share and over platforms by cadence, each checked against its platform's limits.",
-                size="2",
-                color_scheme="gray",
+            rx.text("posts", size="2"),
+            rx.button(
+                "Generate posts",
+                id="generate-posts",
+                on_click=StrategyState.generate_posts,
+                loading=StrategyState.posts_running,
+                disabled=StrategyState.viewing_old,
             ),
-            rx.hstack(
-                rx.select(
-                    ["7", "10", "14", "21", "30"],
-                    value=StrategyState.batch_size,
-                    on_change=StrategyState.set_batch_size,
-                    aria_label="Number of posts",
-                ),
-                rx.text("posts", size="2"),
-                rx.button(
-                    "Generate posts",
-                    id="generate-posts",
-                    on_click=StrategyState.generate_posts,
-                    loading=StrategyState.posts_running,
-                    disabled=StrategyState.viewing_old,
-                ),
-                spacing="2",
-                align="center",
-                wrap="wrap",
-            ),
-            _job_card(
-                StrategyState.posts_job,
-                StrategyState.posts_running,
-                StrategyState.posts_percent,
-                rx.link("Open the Content studio →", href="/content", id="open-content"),
-            ),
-            spacing="3",
-            width="100%",
-            align="start",
+            spacing="2",
+            align="center",
+            wrap="wrap",
         ),
-        width="100%",
+        _job_card(
+            StrategyState.posts_job,
+            StrategyState.posts_running,
+            StrategyState.posts_percent,
+            rx.link("Open the Content studio →", href="/content", id="open-content"),
+        ),
+        icon="sparkles",
+        subtitle="Draft a batch of posts that follows this strategy: spread over your pillars by "
+        "share and over platforms by cadence, each checked against its platform's limits.",
         id="generate-panel",
     )
 
@@ -389,15 +307,15 @@ def _toolbar() -> rx.Component:
                 "Make this version active", variant="soft", on_click=StrategyState.make_active
             ),
         ),
-        rx.button(
-            rx.icon("pencil", size=14),
+        action_button(
+            "pencil",
             "Edit",
             variant="soft",
             on_click=StrategyState.start_edit,
             disabled=StrategyState.editing,
         ),
-        rx.button(
-            rx.icon("refresh-cw", size=14),
+        action_button(
+            "refresh-cw",
             "Regenerate",
             variant="soft",
             on_click=StrategyState.regenerate,
@@ -410,75 +328,65 @@ def _toolbar() -> rx.Component:
     )
 
 
+def _strategy() -> rx.Component:
+    """The shown version: what it is, its actions, then the edit form or the strategy."""
+    return rx.vstack(
+        rx.hstack(
+            rx.badge("Version ", StrategyState.version, size="2"),
+            rx.badge(StrategyState.source, variant="soft", color_scheme="gray"),
+            rx.text(StrategyState.created, size="1", color_scheme="gray"),
+            rx.spacer(),
+            _toolbar(),
+            width="100%",
+            wrap="wrap",
+            spacing="2",
+            align="center",
+        ),
+        rx.cond(
+            StrategyState.viewing_old,
+            rx.callout(
+                "You are viewing an older version. Posts are generated from the active one.",
+                icon="history",
+                color_scheme="amber",
+                width="100%",
+            ),
+        ),
+        _strategy_job(),
+        rx.cond(StrategyState.editing, _edit_form(), rx.fragment(_generate_panel(), _view())),
+        spacing="4",
+        width="100%",
+        id="strategy-view",
+    )
+
+
 def _content() -> rx.Component:
+    no_strategy = rx.vstack(
+        empty_state(
+            "compass",
+            "No strategy yet",
+            "Write one from your business profile in about a minute.",
+            rx.button(
+                "Write my strategy",
+                on_click=StrategyState.regenerate,
+                loading=StrategyState.strategy_running,
+            ),
+        ),
+        _strategy_job(),
+        width="100%",
+    )
+    no_business = empty_state(
+        "building-2",
+        "Tell us about your business first",
+        "The strategy is written from your business profile, audience and goals.",
+        rx.link(rx.button("Start onboarding"), href="/onboarding"),
+    )
     return rx.cond(
         ~StrategyState.loaded,
-        rx.center(rx.spinner(size="3"), padding="8", width="100%"),
+        loading_block(),
         rx.cond(
             StrategyState.business_id == "",
-            empty_state(
-                "building-2",
-                "Tell us about your business first",
-                "The strategy is written from your business profile, audience and goals.",
-                rx.link(rx.button("Start onboarding"), href="/onboarding"),
-            ),
-            rx.cond(
-                StrategyState.has_strategy,
-                rx.vstack(
-                    rx.hstack(
-                        rx.badge("Version ", StrategyState.version, size="2"),
-                        rx.badge(StrategyState.source, variant="soft", color_scheme="gray"),
-                        rx.text(StrategyState.created, size="1", color_scheme="gray"),
-                        rx.spacer(),
-                        _toolbar(),
-                        width="100%",
-                        wrap="wrap",
-                        gap="2",
-                        align="center",
-                    ),
-                    rx.cond(
-                        StrategyState.viewing_old,
-                        rx.callout(
-                            "You are viewing an older version. "
-                            "Posts are generated from the active one.",
-                            icon="history",
-                            color_scheme="amber",
-                            width="100%",
-                        ),
-                    ),
-                    _job_card(
-                        StrategyState.strategy_job,
-                        StrategyState.strategy_running,
-                        50,
-                        rx.fragment(),
-                    ),
-                    rx.cond(
-                        StrategyState.editing, _edit_form(), rx.fragment(_generate_panel(), _view())
-                    ),
-                    spacing="4",
-                    width="100%",
-                    id="strategy-view",
-                ),
-                rx.vstack(
-                    empty_state(
-                        "compass",
-                        "No strategy yet",
-                        "Write one from your business profile in about a minute.",
-                        rx.button(
-                            "Write my strategy",
-                            on_click=StrategyState.regenerate,
-                            loading=StrategyState.strategy_running,
-                        ),
-                    ),
-                    _job_card(
-                        StrategyState.strategy_job,
-                        StrategyState.strategy_running,
-                        50,
-                        rx.fragment(),
-                    ),
-                    width="100%",
-                ),
-            ),
+            no_business,
+            rx.cond(StrategyState.has_strategy, _strategy(), no_strategy),
         ),
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import reflex as rx
@@ -12,12 +11,11 @@ from aigrowth.ai import progress
 from aigrowth.ai.errors import NotFoundError
 from aigrowth.ai.planning import MAX_BATCH, MIN_BATCH
 from aigrowth.businesses.service import resolve_current, user_timezone
-from aigrowth.businesses.state import BusinessState
+from aigrowth.businesses.state import BusinessState, follow_progress
 from aigrowth.content.rules import PLATFORM_RULES
 from aigrowth.db import session_scope
 from aigrowth.strategy import service
 
-POLL_S = 1.0
 SOURCE_LABELS = {"ai": "AI", "offline": "Offline draft", "manual": "Edited by hand"}
 
 
@@ -311,26 +309,15 @@ class StrategyState(rx.State):
             self.posts_job = self._job("posts")
         return StrategyState.poll
 
+    def _tick(self) -> bool:
+        """Refresh both jobs; a finished strategy job brings its new version."""
+        was_strategy = self.strategy_running
+        self.strategy_job = self._job("strategy")
+        self.posts_job = self._job("posts")
+        if was_strategy and not self.strategy_running:
+            self._reload()
+        return self.strategy_running or self.posts_running
+
     @rx.event(background=True)
     async def poll(self):
-        async with self:
-            if self.polling:
-                return
-            self.polling = True
-            business_id = self.business_id
-        try:
-            for _ in range(1800):
-                await asyncio.sleep(POLL_S)
-                async with self:
-                    if self.business_id != business_id:
-                        return
-                    was_strategy = self.strategy_running
-                    self.strategy_job = self._job("strategy")
-                    self.posts_job = self._job("posts")
-                    if was_strategy and not self.strategy_running:
-                        self._reload()
-                    if not (self.strategy_running or self.posts_running):
-                        return
-        finally:
-            async with self:
-                self.polling = False
+        await follow_progress(self, self._tick, rounds=1800)
