@@ -13,6 +13,7 @@ import logging
 import math
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +24,14 @@ from aigrowth.ai.client import LLMClient, LLMResult
 from aigrowth.ai.errors import AIError, NotFoundError
 from aigrowth.ai.planning import MAX_BATCH, MIN_BATCH, Slot, plan_batch
 from aigrowth.ai.safety import OutputFilter, clean_hashtags
-from aigrowth.ai.schemas import PostBatchOut, PostOut, RepairBatchOut, RewriteOut, StrategyOut
+from aigrowth.ai.schemas import (
+    PostBatchOut,
+    PostOut,
+    RepairBatchOut,
+    RepairedPost,
+    RewriteOut,
+    StrategyOut,
+)
 from aigrowth.ai.usage import OFFLINE_MODEL, check_allowance, record
 from aigrowth.businesses.models import Business
 from aigrowth.businesses.service import (
@@ -62,27 +70,78 @@ def make_client() -> LLMClient | None:
     return LLMClient(settings)
 
 
-def _log_call(
-    result: LLMResult,
-    *,
-    kind: str,
-    session: Session,
-    user_id: uuid.UUID,
-    business_id: uuid.UUID | None,
-    quantity: int = 1,
-) -> None:
-    record(
-        session=session,
-        user_id=user_id,
-        business_id=business_id,
-        kind=kind,
-        model=result.model,
-        tokens_in=result.tokens_in,
-        tokens_out=result.tokens_out,
-        cache_hit=result.cache_hit,
-        quantity=quantity,
-        meta={"calls": result.calls, "repaired": result.repaired, "mode": result.mode},
-    )
+@dataclass(frozen=True)
+class _Run:
+    """Whom an AI run is for: its calls are billed and recorded against this user."""
+
+    session: Session
+    user_id: uuid.UUID
+    business_id: uuid.UUID
+
+    def record_offline(self, kind: str, quantity: int = 1) -> None:
+        """Usage of the offline generator (no tokens, no allowance)."""
+        record(
+            session=self.session,
+            user_id=self.user_id,
+            business_id=self.business_id,
+            kind=kind,
+            model=OFFLINE_MODEL,
+            quantity=quantity,
+        )
+
+    def ask(
+        self,
+        client: LLMClient,
+        schema: type,
+        system: str,
+        user: str,
+        *,
+        kind: str,
+        model: str,
+        max_tokens: int,
+        quantity: int = 1,
+        check: Callable[[Any], None] | None = None,
+        metered: bool = True,
+    ) -> LLMResult:
+        """One structured LLM call, recorded as usage.
+
+        ``metered`` calls first check the user's monthly allowance (a repair of our own
+        output is not metered). ``check`` rejects an answer so the client asks again.
+        """
+        result = client.structured(
+            schema=schema,
+            system=system,
+            user=user,
+            model=model,
+            max_tokens=max_tokens,
+            cache_scope=str(self.business_id),
+            before_call=self._check_allowance if metered else None,
+            check=check,
+        )
+        record(
+            session=self.session,
+            user_id=self.user_id,
+            business_id=self.business_id,
+            kind=kind,
+            model=result.model,
+            tokens_in=result.tokens_in,
+            tokens_out=result.tokens_out,
+            cache_hit=result.cache_hit,
+            quantity=quantity,
+            meta={"calls": result.calls, "repaired": result.repaired, "mode": result.mode},
+        )
+        return result
+
+    def _check_allowance(self) -> None:
+        check_allowance(self.user_id, session=self.session)
+
+
+def _clean_post(
+    post: PostOut | RepairedPost | RewriteOut, content_type: str, output_filter: OutputFilter
+) -> tuple[str, list[str], list[str]]:
+    """A model's post without foreign URLs/handles; thread parts only for threads."""
+    parts = [output_filter.clean(p) for p in post.thread_parts] if content_type == "thread" else []
+    return output_filter.clean(post.text), clean_hashtags(post.hashtags), [p for p in parts if p]
 
 
 # ------------------------------------------------------------------ strategy
@@ -100,22 +159,16 @@ def generate_strategy(
     today = today or utcnow().date()
     profile = business_profile(business)
     client = client if client is not None else make_client()
+    run = _Run(session, user_id, business.id)
     progress(0, 3, "Reading your business profile")
     if client is None:
         progress(1, 3, "Writing your strategy (offline generator)")
         parsed = offline.offline_strategy(profile, today)
         source, model = "offline", OFFLINE_MODEL
-        record(
-            session=session,
-            user_id=user_id,
-            business_id=business.id,
-            kind="ai_strategy",
-            model=OFFLINE_MODEL,
-        )
+        run.record_offline("ai_strategy")
     else:
         progress(1, 3, "Writing your strategy with AI")
         system, user = prompts.strategy_messages(profile, today)
-        settings = get_settings()
         wanted = set(business.platforms or [])
 
         def check(data: StrategyOut) -> None:
@@ -126,21 +179,18 @@ def generate_strategy(
                     f"platforms must be chosen from the platforms of interest ({extra} is not)"
                 )
 
-        result = client.structured(
-            schema=StrategyOut,
-            system=system,
-            user=user,
-            model=settings.llm_model_strategy,
+        result = run.ask(
+            client,
+            StrategyOut,
+            system,
+            user,
+            kind="ai_strategy",
+            model=get_settings().llm_model_strategy,
             max_tokens=STRATEGY_MAX_TOKENS,
-            cache_scope=str(business.id),
-            before_call=lambda: check_allowance(user_id, session=session),
             check=check,
         )
         parsed = result.data  # type: ignore[assignment]
         source, model = "ai", result.model
-        _log_call(
-            result, kind="ai_strategy", session=session, user_id=user_id, business_id=business.id
-        )
     progress(2, 3, "Saving the strategy")
     content = _clean_strategy(parsed, OutputFilter(user_texts(business)))
     row = create_version(business.id, content, source=source, model=model, session=session)
@@ -183,6 +233,10 @@ def _slot_tokens(slot: Slot) -> int:
     return 80 + chars // 3
 
 
+def _batch_max_tokens(slots: list[Slot]) -> int:
+    return min(BATCH_MAX_TOKENS, 500 + sum(_slot_tokens(s) for s in slots))
+
+
 def _chunks(slots: list[Slot]) -> list[list[Slot]]:
     """As few calls as the output budget allows (one call for 30 short posts)."""
     chunks: list[list[Slot]] = [[]]
@@ -215,12 +269,7 @@ def _tidy(
     slot: Slot, post: PostOut, output_filter: OutputFilter, profile: dict[str, Any]
 ) -> tuple[str, list[str], list[str], bool]:
     """Filter one model post; fall back to an offline post if nothing usable is left."""
-    text = output_filter.clean(post.text)
-    tags = clean_hashtags(post.hashtags)
-    parts = (
-        [output_filter.clean(p) for p in post.thread_parts] if slot.content_type == "thread" else []
-    )
-    parts = [p for p in parts if p]
+    text, tags, parts = _clean_post(post, slot.content_type, output_filter)
     if not text:
         fallback = offline.offline_post(profile, slot)
         return fallback.text, fallback.hashtags, fallback.thread_parts, True
@@ -319,6 +368,7 @@ def _write_slots(
     profile = business_profile(business)
     output_filter = OutputFilter(user_texts(business))
     client = client if client is not None else make_client()
+    run = _Run(session, user_id, business.id)
     progress(0, total, f"Planned {total} posts across your pillars and platforms")
 
     drafts: dict[int, tuple[str, list[str], list[str]]] = {}
@@ -328,39 +378,23 @@ def _write_slots(
             post = offline.offline_post(profile, slot)
             drafts[slot.slot] = (post.text, post.hashtags, post.thread_parts)
             offline_slots.add(slot.slot)
-        record(
-            session=session,
-            user_id=user_id,
-            business_id=business.id,
-            kind="ai_posts",
-            model=OFFLINE_MODEL,
-            quantity=total,
-        )
+        run.record_offline("ai_posts", quantity=total)
     else:
-        settings = get_settings()
         for chunk in _chunks(slots):
             progress(len(drafts), total, f"Writing posts with AI ({len(drafts)} of {total})")
             system, user = prompts.posts_messages(
                 profile, strategy_content, [s.prompt_view() for s in chunk]
             )
-            max_tokens = min(BATCH_MAX_TOKENS, 500 + sum(_slot_tokens(s) for s in chunk))
-            result = client.structured(
-                schema=PostBatchOut,
-                system=system,
-                user=user,
-                model=settings.llm_model_content,
-                max_tokens=max_tokens,
-                cache_scope=str(business.id),
-                before_call=lambda: check_allowance(user_id, session=session),
-                check=_expect_slots([s.slot for s in chunk]),
-            )
-            _log_call(
-                result,
+            result = run.ask(
+                client,
+                PostBatchOut,
+                system,
+                user,
                 kind="ai_posts",
-                session=session,
-                user_id=user_id,
-                business_id=business.id,
+                model=get_settings().llm_model_content,
+                max_tokens=_batch_max_tokens(chunk),
                 quantity=len(chunk),
+                check=_expect_slots([s.slot for s in chunk]),
             )
             by_slot = {p.slot: p for p in result.data.posts}  # type: ignore[attr-defined]
             for slot in chunk:
@@ -378,15 +412,7 @@ def _write_slots(
     ]
     if invalid and client is not None:
         drafts.update(
-            _repair_batch(
-                [slot_by_no[n] for n in invalid],
-                drafts,
-                client,
-                output_filter,
-                session=session,
-                user_id=user_id,
-                business_id=business.id,
-            )
+            _repair_batch([slot_by_no[n] for n in invalid], drafts, client, output_filter, run)
         )
     rows: list[Content] = []
     groups: dict[int, uuid.UUID] = {}
@@ -428,10 +454,7 @@ def _repair_batch(
     drafts: dict[int, tuple[str, list[str], list[str]]],
     client: LLMClient,
     output_filter: OutputFilter,
-    *,
-    session: Session,
-    user_id: uuid.UUID,
-    business_id: uuid.UUID,
+    run: _Run,
 ) -> dict[int, tuple[str, list[str], list[str]]]:
     """One LLM call to shorten every post that breaks its platform's rules."""
     payload = []
@@ -449,33 +472,28 @@ def _repair_batch(
         )
     system, user = prompts.repair_messages(payload)
     try:
-        result = client.structured(
-            schema=RepairBatchOut,
-            system=system,
-            user=user,
+        result = run.ask(
+            client,
+            RepairBatchOut,
+            system,
+            user,
+            kind="ai_repair",
             model=get_settings().llm_model_content,
-            max_tokens=min(BATCH_MAX_TOKENS, 500 + sum(_slot_tokens(s) for s in slots)),
-            cache_scope=str(business_id),
+            max_tokens=_batch_max_tokens(slots),
+            metered=False,
         )
     except AIError as err:
         log.warning("Repair call failed (%s); trimming posts locally", err.kind)
         return {}
-    _log_call(result, kind="ai_repair", session=session, user_id=user_id, business_id=business_id)
     fixed: dict[int, tuple[str, list[str], list[str]]] = {}
     wanted = {s.slot: s for s in slots}
     for post in result.data.posts:  # type: ignore[attr-defined]
         slot = wanted.get(post.slot)
         if slot is None:
             continue
-        text = output_filter.clean(post.text)
-        if not text:
-            continue
-        parts = (
-            [output_filter.clean(p) for p in post.thread_parts]
-            if slot.content_type == "thread"
-            else []
-        )
-        fixed[slot.slot] = (text, clean_hashtags(post.hashtags), [p for p in parts if p])
+        text, tags, parts = _clean_post(post, slot.content_type, output_filter)
+        if text:
+            fixed[slot.slot] = (text, tags, parts)
     return fixed
 
 
@@ -531,39 +549,24 @@ def rewrite_post(
         [*user_texts(business), content.text, " ".join(content.thread_parts or []), feedback]
     )
     client = client if client is not None else make_client()
+    run = _Run(session, user_id, business.id)
     if client is None:
         text, tags, parts = _offline_rewrite(content, feedback)
-        record(
-            session=session,
-            user_id=user_id,
-            business_id=business.id,
-            kind="ai_rewrite",
-            model=OFFLINE_MODEL,
-        )
+        run.record_offline("ai_rewrite")
         offline_draft = True
     else:
         system, user = prompts.rewrite_messages(profile, post_view, feedback)
-        result = client.structured(
-            schema=RewriteOut,
-            system=system,
-            user=user,
+        result = run.ask(
+            client,
+            RewriteOut,
+            system,
+            user,
+            kind="ai_rewrite",
             model=get_settings().llm_model_content,
             max_tokens=REWRITE_MAX_TOKENS,
-            cache_scope=str(business.id),
-            before_call=lambda: check_allowance(user_id, session=session),
-        )
-        _log_call(
-            result, kind="ai_rewrite", session=session, user_id=user_id, business_id=business.id
         )
         out: RewriteOut = result.data  # type: ignore[assignment]
-        text = output_filter.clean(out.text)
-        tags = clean_hashtags(out.hashtags)
-        parts = (
-            [output_filter.clean(p) for p in out.thread_parts]
-            if content.content_type == "thread"
-            else []
-        )
-        parts = [p for p in parts if p]
+        text, tags, parts = _clean_post(out, content.content_type, output_filter)
         if not text:
             raise AIError("The AI returned an empty post; nothing was changed. Try other feedback.")
         offline_draft = False
