@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from aigrowth.accounts.models import User
 from aigrowth.ai.errors import AIError
@@ -179,13 +179,66 @@ def _refuse_invalid(content: Content, *, session: Session) -> None:
         raise InvalidPost(errors)
 
 
-def _commit(content: Content, *, session: Session) -> Content:
-    """Stamp and store a changed post; a scheduled post must stay publishable."""
-    content.updated_at = utcnow()
-    if content.status == S.SCHEDULED:
-        _refuse_invalid(content, session=session)
-    session.add(content)
+# Every write of a post's status, time, text or media below is ONE conditional UPDATE
+# (… WHERE id = :id AND status IN (:allowed)), never "read the status, then write the
+# row": the publisher claims due posts with its own conditional UPDATE (scheduled →
+# publishing), and a row read here may be claimed before our write lands (SQLite takes
+# no row locks). The WHERE clause makes such a write hit 0 rows instead of overwriting
+# the claim; the user is told the post just started publishing, and nothing changed.
+CONTENT_TABLE = Content.__table__
+C = CONTENT_TABLE.c
+
+
+def _statuses(allowed: Iterable[str]) -> list[str]:
+    return [str(getattr(a, "value", a)) for a in allowed]
+
+
+def _changed_meanwhile(content_id: uuid.UUID, action: str, *, session: Session) -> ContentError:
+    """Why a conditional write hit no row: what the post became since we read it."""
+    status = session.exec(select(Content.status).where(Content.id == content_id)).first()
+    if status is None:
+        return NotFound("That post was not found. It may have been deleted.")
+    if status == S.PUBLISHING:
+        return ContentError(f"This post just started publishing: you cannot {action} it now.")
+    if status == S.PUBLISHED:
+        return ContentError(f"This post was just published: you cannot {action} it now.")
+    words = STATUS_WORDS.get(status, f"is {status.replace('_', ' ')}")
+    return ContentError(f"This post changed meanwhile (it {words}). Reload it and try again.")
+
+
+def _write_if(
+    content: Content,
+    allowed: Iterable[str],
+    action: str,
+    *,
+    session: Session,
+    also: Sequence[SQLModel] = (),
+    **values: object,
+) -> Content:
+    """Store ``values`` on the post only while its status is still in ``allowed``.
+
+    ``content`` itself is never modified before the write (so the ORM cannot flush an
+    unconditional UPDATE of it); the new version is checked on a copy: a post that is
+    (or becomes) scheduled must be valid for its platform. ``also`` (e.g. the version
+    row of an edit) is added only once the UPDATE hit, so nothing is written before
+    that check. Commits and returns ``content`` re-read, or rolls back and raises."""
+    after = Content(**{c.key: getattr(content, c.key) for c in CONTENT_TABLE.columns})
+    for key, value in values.items():
+        setattr(after, key, value)
+    if after.status == S.SCHEDULED:
+        _refuse_invalid(after, session=session)
+    values["updated_at"] = utcnow()
+    hit = session.execute(
+        sa.update(CONTENT_TABLE)
+        .where(C.id == content.id, C.status.in_(_statuses(allowed)))
+        .values(**values)
+    ).rowcount
+    if hit != 1:
+        session.rollback()
+        raise _changed_meanwhile(content.id, action, session=session)
+    session.add_all(list(also))
     session.commit()
+    session.refresh(content)
     return content
 
 
@@ -333,14 +386,13 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
-def _keep_version(content: Content, reason: str, *, session: Session) -> None:
-    session.add(
-        ContentVersion(
-            content_id=content.id,
-            text=content.text,
-            hashtags=list(content.hashtags or []),
-            reason=reason,
-        )
+def _version_of(content: Content, reason: str) -> ContentVersion:
+    """The post's current text as a version row (kept when the text changes)."""
+    return ContentVersion(
+        content_id=content.id,
+        text=content.text,
+        hashtags=list(content.hashtags or []),
+        reason=reason,
     )
 
 
@@ -358,7 +410,7 @@ def save_text(
     Saving unchanged text is a no-op (no empty versions). A scheduled post stays
     scheduled only while it is still valid for its platform.
     """
-    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    content = get_owned(content_id, user_id=user_id, session=session)
     _refuse_unless(content, EDITABLE, "edit")
     from aigrowth.content.rules import normalise_hashtag
 
@@ -369,10 +421,15 @@ def save_text(
     )
     if text == content.text and list(new_tags or []) == list(content.hashtags or []):
         return content
-    _keep_version(content, reason, session=session)
-    content.text = text
-    content.hashtags = list(new_tags or [])
-    return _commit(content, session=session)
+    return _write_if(
+        content,
+        EDITABLE,
+        "edit",
+        session=session,
+        also=[_version_of(content, reason)],
+        text=text,
+        hashtags=list(new_tags or []),
+    )
 
 
 def list_versions(
@@ -423,16 +480,21 @@ def set_pillar(
 ) -> Content:
     content = get_owned(content_id, user_id=user_id, session=session)
     _refuse_unless(content, EDITABLE, "edit")
-    content.pillar = pillar.strip()[:120]
-    return _commit(content, session=session)
+    return _write_if(content, EDITABLE, "edit", session=session, pillar=pillar.strip()[:120])
 
 
 def delete_content(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> None:
     """Delete a post from the studio (a published post stays on the platform)."""
-    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    content = get_owned(content_id, user_id=user_id, session=session)
     _refuse_unless(content, DELETABLE, "delete")
-    session.delete(content)
+    hit = session.execute(
+        sa.delete(CONTENT_TABLE).where(C.id == content.id, C.status.in_(_statuses(DELETABLE)))
+    ).rowcount
+    if hit != 1:
+        session.rollback()
+        raise _changed_meanwhile(content.id, "delete", session=session)
     session.commit()
+    session.expunge(content)  # its row is gone
 
 
 def create_draft(
@@ -594,17 +656,22 @@ def schedule(
     if when.tzinfo is None:
         raise ValueError("schedule() needs an aware datetime")
     now = now or utcnow()
-    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    content = get_owned(content_id, user_id=user_id, session=session)
     _refuse_unless(content, SCHEDULABLE, "schedule")
     if when < now - timedelta(minutes=1):
         raise ContentError("That time is in the past. Pick a later time, or use “Publish now”.")
     account = _pick_account(content, user_id=user_id, session=session, account_id=account_id)
-    content.social_account_id = account.id
-    content.scheduled_for = when.astimezone(UTC)
-    content.status = S.SCHEDULED
-    content.last_error = None
-    content.next_attempt_at = None
-    return _commit(content, session=session)  # refuses a post invalid for its platform
+    return _write_if(  # refuses a post invalid for its platform
+        content,
+        SCHEDULABLE,
+        "schedule",
+        session=session,
+        social_account_id=account.id,
+        scheduled_for=when.astimezone(UTC),
+        status=S.SCHEDULED.value,
+        last_error=None,
+        next_attempt_at=None,
+    )
 
 
 def schedule_local(
@@ -656,20 +723,26 @@ def move_to_day(
         return schedule(content.id, when, user_id=user_id, session=session, now=now)
     if when < (now or utcnow()) - timedelta(minutes=1):
         raise ContentError("That time is in the past. Pick a later day.")
-    content.scheduled_for = when
-    return _commit(content, session=session)
+    # Only as the unscheduled post we read: a post scheduled meanwhile goes through
+    # schedule() (account, validation), not this shortcut.
+    return _write_if(content, EDITABLE - {S.SCHEDULED}, "move", session=session, scheduled_for=when)
 
 
 def unschedule(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session) -> Content:
     """Back to draft; the post leaves the publishing queue (and the calendar)."""
-    content = get_owned(content_id, user_id=user_id, session=session, lock=True)
+    content = get_owned(content_id, user_id=user_id, session=session)
     if content.status == S.DRAFT:
         raise ContentError("This post is not scheduled.")
     _refuse_unless(content, UNSCHEDULABLE, "unschedule")
-    content.status = S.DRAFT
-    content.scheduled_for = None
-    content.next_attempt_at = None
-    return _commit(content, session=session)
+    return _write_if(
+        content,
+        UNSCHEDULABLE,
+        "unschedule",
+        session=session,
+        status=S.DRAFT.value,
+        scheduled_for=None,
+        next_attempt_at=None,
+    )
 
 
 def publish_now(
@@ -697,7 +770,7 @@ def publish_now(
             log.exception(
                 "publishing.publish_now failed for %s; the dispatcher will pick it up", content.id
             )
-        session.refresh(content)
+        content = get_owned(content.id, user_id=user_id, session=session)
     return content
 
 
@@ -1405,8 +1478,7 @@ def attach_media(
             "content_type": asset.content_type,
         }
     )
-    content.media = media
-    return _commit(content, session=session)
+    return _write_if(content, EDITABLE, "change the images of", session=session, media=media)
 
 
 def detach_media(
@@ -1417,8 +1489,7 @@ def detach_media(
     media = [dict(m) for m in content.media or [] if m.get("media_id") != str(media_id)]
     if len(media) == len(content.media or []):
         raise NotFound("That image is not attached to this post.")
-    content.media = media
-    return _commit(content, session=session)
+    return _write_if(content, EDITABLE, "change the images of", session=session, media=media)
 
 
 def set_alt_text(
@@ -1438,10 +1509,17 @@ def set_alt_text(
     if content_id is not None:
         content = get_owned(content_id, user_id=user_id, session=session)
         if content.status in EDITABLE:
-            content.media = [
+            media = [
                 {**m, "alt": alt} if m.get("media_id") == str(asset.id) else dict(m)
                 for m in content.media or []
             ]
-            session.add(content)
+            # The post's copy changes only while it is editable (a post claimed by the
+            # publisher meanwhile keeps what it is being published with).
+            session.execute(
+                sa.update(CONTENT_TABLE)
+                .where(C.id == content.id, C.status.in_(_statuses(EDITABLE)))
+                .values(media=media, updated_at=utcnow())
+            )
+            session.expire(content)
     session.commit()
     return asset
