@@ -3,39 +3,32 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 from rq import SimpleWorker
 from sqlmodel import Session, select
 
-from aigrowth.accounts.models import User
 from aigrowth.ai import progress
 from aigrowth.ai.runner import start_generation
-from aigrowth.businesses.service import save_step
 from aigrowth.content.models import Content
 from aigrowth.db import get_engine
 from aigrowth.redis_client import get_redis
+from tests.integration.founder_support import make_founder
 from workers.queues import AI, enqueue, get_queue
 
 
 def _founder(session: Session):
-    user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", timezone="America/New_York")
-    session.add(user)
-    session.commit()
-    business, _ = save_step(
-        None, 1,
-        {"name": "Pixel Forge", "industry": "Agency / Services",
-         "description": "A two-person design agency for early-stage startups."},
-        user_id=user.id, session=session,
-    )  # fmt: skip
-    save_step(
-        business.id,
-        4,
-        {"platforms": ["linkedin", "x", "mastodon"], "tone": "bold"},
-        user_id=user.id,
-        session=session,
+    return make_founder(
+        session,
+        {
+            1: {
+                "name": "Pixel Forge",
+                "industry": "Agency / Services",
+                "description": "A two-person design agency for early-stage startups.",
+            },
+            4: {"platforms": ["linkedin", "x", "mastodon"], "tone": "bold"},
+        },
+        timezone="America/New_York",
     )
-    return user, business
 
 
 def _wait_done(business_id, kind: str, timeout: float = 60) -> dict:

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session, func, select
 
-from aigrowth.accounts.models import User
 from aigrowth.ai import client as ai_client
 from aigrowth.ai.errors import (
     AIAuthError,
@@ -32,33 +30,37 @@ from aigrowth.content.rules import validate_post
 from aigrowth.settings import reset_settings_cache
 from aigrowth.strategy.models import Strategy
 from tests.fakes.llm import fake_llm, online_env  # noqa: F401  (fixtures)
+from tests.integration.founder_support import make_founder
 
 
 def _founder(session: Session, *, description: str = "", website: str = "acme-invoicing.io"):
-    user = User(email=f"{uuid.uuid4().hex[:8]}@example.com", timezone="Europe/Berlin")
-    session.add(user)
-    session.commit()
-    business, errors = save_step(
-        None,
-        1,
+    return make_founder(
+        session,
         {
-            "name": "Acme Invoicing",
-            "industry": "Software / SaaS",
-            "description": description or "We make simple invoicing software for freelancers.",
-            "website": website,
+            1: {
+                "name": "Acme Invoicing",
+                "industry": "Software / SaaS",
+                "description": description or "We make simple invoicing software for freelancers.",
+                "website": website,
+            },
+            2: {"target_audience": "Freelance designers in Europe"},
+            3: {"goals": [{"metric": "followers", "target": "1000", "by": "2027-06-01"}]},
+            4: {"platforms": ["x", "linkedin", "bluesky"], "tone": "friendly"},
         },
-        user_id=user.id,
-        session=session,
+        timezone="Europe/Berlin",
     )
-    assert not errors
-    for step, data in (
-        (2, {"target_audience": "Freelance designers in Europe"}),
-        (3, {"goals": [{"metric": "followers", "target": "1000", "by": "2027-06-01"}]}),
-        (4, {"platforms": ["x", "linkedin", "bluesky"], "tone": "friendly"}),
-    ):
-        _, errors = save_step(business.id, step, data, user_id=user.id, session=session)
-        assert not errors
-    return user, business
+
+
+def _rewrite_batch_texts(fake_llm, edit) -> None:
+    """The fake LLM answers post batches with each text passed through ``edit``."""
+
+    def transform(kind, data):
+        if kind == "posts":
+            for post in data["posts"]:
+                post["text"] = edit(post["text"])
+        return data
+
+    fake_llm.transform = transform
 
 
 def _content_count(session: Session) -> int:
@@ -169,13 +171,7 @@ def test_over_long_posts_are_repaired_before_saving(online_env, fake_llm, sessio
     user, business = _founder(session)
     generate_strategy(business.id, user_id=user.id, session=session)
 
-    def too_long(kind, data):
-        if kind == "posts":
-            for post in data["posts"]:
-                post["text"] = "Freelancers deserve to get paid on time. " * 20  # ~840 chars
-        return data
-
-    fake_llm.transform = too_long
+    _rewrite_batch_texts(fake_llm, lambda _: "Freelancers deserve to get paid on time. " * 20)
     rows = generate_posts(business.id, 7, user_id=user.id, session=session)
     assert fake_llm.calls == 3  # strategy, batch, one repair call for every invalid post
     assert "<posts>" in fake_llm.requests[-1]["messages"][1]["content"]
@@ -196,13 +192,9 @@ def test_hostile_business_text_produces_no_foreign_url(online_env, fake_llm, ses
     assert "IGNORE ALL" not in request["messages"][0]["content"]
     assert "<business_data>" in request["messages"][1]["content"]
 
-    def obey_injection(kind, data):
-        if kind == "posts":
-            for post in data["posts"]:
-                post["text"] += " Visit https://phish.example.org/win and follow @scammer2!"
-        return data
-
-    fake_llm.transform = obey_injection
+    _rewrite_batch_texts(
+        fake_llm, lambda text: text + " Visit https://phish.example.org/win and follow @scammer2!"
+    )
     rows = generate_posts(business.id, 7, user_id=user.id, session=session)
     for row in rows:
         full = row.text + " ".join(row.thread_parts)
@@ -214,13 +206,7 @@ def test_own_url_survives_filtering(online_env, fake_llm, session) -> None:
     user, business = _founder(session)
     generate_strategy(business.id, user_id=user.id, session=session)
 
-    def add_link(kind, data):
-        if kind == "posts":
-            for post in data["posts"]:
-                post["text"] = "New: pricing page https://acme-invoicing.io/pricing"
-        return data
-
-    fake_llm.transform = add_link
+    _rewrite_batch_texts(fake_llm, lambda _: "New: pricing page https://acme-invoicing.io/pricing")
     rows = generate_posts(business.id, 7, user_id=user.id, session=session)
     assert all("https://acme-invoicing.io/pricing" in r.text for r in rows)
 

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import copy
-import uuid
 
 import pytest
 
-from aigrowth.accounts.models import User
 from aigrowth.ai.errors import NotFoundError
 from aigrowth.ai.service import generate_strategy
-from aigrowth.businesses.service import save_step
 from aigrowth.strategy import service
+from tests.integration.founder_support import make_founder
 
 
 def _founder(session):
-    user = User(email=f"{uuid.uuid4().hex[:8]}@example.com")
-    session.add(user)
-    session.commit()
-    business, _ = save_step(
-        None, 1,
-        {"name": "Form Fit", "industry": "Health & fitness",
-         "description": "Small-group strength training for busy parents."},
-        user_id=user.id, session=session,
-    )  # fmt: skip
-    save_step(
-        business.id,
-        4,
-        {"platforms": ["instagram", "facebook"], "tone": "bold"},
-        user_id=user.id,
-        session=session,
+    return make_founder(
+        session,
+        {
+            1: {
+                "name": "Form Fit",
+                "industry": "Health & fitness",
+                "description": "Small-group strength training for busy parents.",
+            },
+            4: {"platforms": ["instagram", "facebook"], "tone": "bold"},
+        },
     )
-    return user, business
 
 
 def test_manual_edit_validates_and_versions(app_env, session) -> None:
