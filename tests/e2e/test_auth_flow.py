@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlparse
 
 from sqlmodel import Session
@@ -10,8 +9,13 @@ from sqlmodel import Session
 from aigrowth.accounts import service
 from aigrowth.accounts.service import SESSION_COOKIE
 from aigrowth.db import make_engine
-from aigrowth.mail import parse_eml
 from tests.e2e.helpers import screenshot, unique_email
+from tests.e2e.signup_support import (
+    ensure_an_account_exists,
+    mail_link,
+    submit_sign_in,
+    submit_sign_up,
+)
 
 PASSWORD = "copper kettle morning"
 
@@ -21,29 +25,9 @@ def _at(*paths: str):
     return lambda url: urlparse(url).path.rstrip("/") in paths
 
 
-def _ensure_an_account_exists(live_app) -> None:
-    """So the new sign-up below is not the install's first one (which skips the mail)."""
-    engine = make_engine(live_app.env["DATABASE_URL"])
-    try:
-        with Session(engine) as db:
-            service.create_user(unique_email("operator"), "operator pass phrase", session=db)
-    finally:
-        engine.dispose()
-
-
-def _mail_link(live_app, to: str, path: str) -> str:
-    for mail_file in sorted((live_app.data_dir / "outbox").glob("*.eml")):
-        mail = parse_eml(mail_file.read_bytes())
-        if mail["to"] == to:
-            match = re.search(rf"https?://\S+{re.escape(path)}\?token=[\w\-]+", mail["text"])
-            if match:
-                return match.group(0)
-    raise AssertionError(f"no {path} mail for {to}")
-
-
 def test_sign_up_sign_out_and_back_in(live_app, browser_page) -> None:
     page = browser_page
-    _ensure_an_account_exists(live_app)
+    ensure_an_account_exists(live_app)
     email = unique_email()
 
     # A protected page sends a visitor to sign-in, remembering where they were going.
@@ -53,17 +37,14 @@ def test_sign_up_sign_out_and_back_in(live_app, browser_page) -> None:
 
     # Sign up: the answer is "check your inbox" (same for a taken address).
     page.goto("/signup")
-    page.get_by_label("Your name").fill("Grace Hopper")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    submit_sign_up(page, "Grace Hopper", email, PASSWORD)
     page.locator("#check-inbox").wait_for()
     assert email in page.locator("#check-inbox").inner_text()
     screenshot(page, "auth-signup-check-inbox")
 
     # The confirmation link (from the outbox: no SMTP here) signs the founder in.
     # (A new founder may be sent on from the dashboard to onboarding.)
-    page.goto(_mail_link(live_app, email, "/verify"))
+    page.goto(mail_link(live_app, email, "/verify"))
     page.wait_for_url(_at("/dashboard", "/onboarding"))
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies[SESSION_COOKIE]["httpOnly"] is True
@@ -91,9 +72,7 @@ def test_sign_up_sign_out_and_back_in(live_app, browser_page) -> None:
     assert "next=/settings" in page.url
 
     # A wrong password gets a clear message; the right one returns to /settings.
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("not my password")
-    page.locator("form button[type=submit]").click()
+    submit_sign_in(page, email, "not my password")
     page.get_by_role("alert").wait_for()
     assert "don't match" in page.get_by_role("alert").inner_text()
     screenshot(page, "auth-login-error")
@@ -116,9 +95,7 @@ def test_settings_password_change_signs_out_other_devices(live_app, browser, bro
         engine.dispose()
 
     page.goto("/login?next=/settings")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    submit_sign_in(page, email, PASSWORD)
     page.wait_for_url(_at("/settings"))
     sessions = page.locator("#sessions")
     sessions.get_by_text("This device").wait_for()

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from aigrowth.accounts import service
 from aigrowth.db import make_engine
 from tests.e2e.helpers import screenshot, unique_email
+from tests.e2e.signup_support import submit_sign_up
 
 PASSWORD = "copper kettle evening"
 
@@ -25,10 +26,7 @@ def test_sign_up_stores_the_browser_time_zone(live_app, browser) -> None:
         page.goto("/signup")
         # The page shows the zone it read from the browser (Intl API) before sending it.
         page.get_by_text("Asia/Tokyo").wait_for()
-        page.get_by_label("Your name").fill("Yuki")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.locator("form button[type=submit]").click()
+        submit_sign_up(page, "Yuki", email, PASSWORD)
         page.wait_for_function(
             "() => document.querySelector('#check-inbox') || location.pathname !== '/signup/'"
         )

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import time
 from urllib.parse import urlparse
 
 from sqlmodel import Session, select
 
-from aigrowth.accounts import service
 from aigrowth.accounts.models import User
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content
 from aigrowth.db import make_engine
-from aigrowth.mail import parse_eml
 from aigrowth.strategy.models import Strategy
 from tests.e2e.helpers import screenshot, unique_email
+from tests.e2e.signup_support import ensure_an_account_exists, mail_link, submit_sign_up
 
 PASSWORD = "copper kettle morning"
 
@@ -25,28 +23,11 @@ def _at(path: str):
 
 
 def _sign_up(live_app, page, email: str) -> None:
-    engine = make_engine(live_app.env["DATABASE_URL"])
-    try:  # not the install's first account, so the normal confirm-by-mail path runs
-        with Session(engine) as db:
-            service.create_user(unique_email("operator"), "operator pass phrase", session=db)
-    finally:
-        engine.dispose()
+    ensure_an_account_exists(live_app)  # so the normal confirm-by-mail path runs
     page.goto("/signup")
-    page.get_by_label("Your name").fill("Ada Founder")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    submit_sign_up(page, "Ada Founder", email, PASSWORD)
     page.locator("#check-inbox").wait_for()
-    deadline = time.monotonic() + 20
-    while True:
-        for mail_file in sorted((live_app.data_dir / "outbox").glob("*.eml")):
-            mail = parse_eml(mail_file.read_bytes())
-            match = re.search(r"https?://\S+/verify\?token=[\w\-]+", mail["text"])
-            if mail["to"] == email and match:
-                page.goto(match.group(0))
-                return
-        assert time.monotonic() < deadline, "no confirmation mail"
-        time.sleep(0.3)
+    page.goto(mail_link(live_app, email, "/verify"))
 
 
 def test_wizard_to_strategy_to_drafts(live_app, browser_page) -> None:
