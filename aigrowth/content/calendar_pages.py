@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from aigrowth.content.pages import job_note
 from aigrowth.content.state import TAKE_DROP_JS, CalDay, CalendarState, CalPost, CalSlot
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
@@ -391,6 +392,14 @@ def calendar_page() -> rx.Component:
                     CalendarState.loaded,
                     rx.vstack(
                         _toolbar(),
+                        rx.cond(
+                            CalendarState.filling,
+                            job_note(
+                                CalendarState.fill_label,
+                                "You can leave this page; the drafts appear as they are written.",
+                                "fill-progress",
+                            ),
+                        ),
                         _legend(),
                         _hint(),
                         _grid(),

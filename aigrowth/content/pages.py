@@ -121,18 +121,22 @@ def _bulk_bar() -> rx.Component:
                 ),
                 spacing="2",
             ),
-            rx.cond(
-                LibraryState.busy == "regenerate",
-                rx.text(
-                    "Rewriting with AI… this can take a little while for many posts.",
-                    size="1",
-                    color_scheme="gray",
-                    margin_top=theme.space(2),
-                ),
-            ),
             width="100%",
             background=rx.color(theme.ACCENT, 2),
         ),
+    )
+
+
+def job_note(label: rx.Var, hint: str, note_id: str) -> rx.Component:
+    """A running background job (AI rewrite, fill the gaps): spinner, progress, reassurance."""
+    return rx.callout.root(
+        rx.callout.icon(rx.spinner(size="1")),
+        rx.callout.text(rx.text.span(label, weight="medium"), " · ", hint),
+        color_scheme=theme.ACCENT,
+        size="1",
+        width="100%",
+        role="status",
+        id=note_id,
     )
 
 
@@ -288,6 +292,14 @@ def content_page() -> rx.Component:
             rx.vstack(
                 _filters(),
                 _bulk_bar(),
+                rx.cond(
+                    LibraryState.busy == "regenerate",
+                    job_note(
+                        LibraryState.busy_label,
+                        "You can keep working; the list refreshes when it is done.",
+                        "regenerate-progress",
+                    ),
+                ),
                 rx.cond(
                     LibraryState.loaded,
                     rx.cond(LibraryState.total > 0, _library_list(), _library_empty()),

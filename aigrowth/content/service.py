@@ -14,7 +14,7 @@ import secrets
 import struct
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -978,16 +978,28 @@ class BulkResult:
         return text
 
 
-def _bulk(ids: Iterable[str], fn, *, session: Session, **kwargs) -> BulkResult:
-    """Run ``fn(id, session=..., **kwargs)`` per post; one refusal does not stop the rest."""
+def _bulk(
+    ids: Iterable[str],
+    fn,
+    *,
+    session: Session,
+    progress: Callable[[int, int, str], None] | None = None,
+    **kwargs,
+) -> BulkResult:
+    """Run ``fn(id, session=..., **kwargs)`` per post; one refusal does not stop the rest.
+
+    ``progress(done, total, message)`` is told after each post."""
     result = BulkResult()
-    for cid in ids:
+    ids = list(ids)
+    for n, cid in enumerate(ids, start=1):
         try:
             fn(cid, session=session, **kwargs)
             result.done += 1
         except ContentError as exc:
             session.rollback()
             result.failed.append(str(exc))
+        if progress is not None:
+            progress(n, len(ids), "Working through the posts")
     return result
 
 
@@ -1069,7 +1081,12 @@ def _ai_errors(session: Session) -> Iterator[None]:
 
 
 def bulk_regenerate(
-    ids: Iterable[str], *, user_id: uuid.UUID, session: Session, feedback: str = ""
+    ids: Iterable[str],
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    feedback: str = "",
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> BulkResult:
     return _bulk(
         ids,
@@ -1077,6 +1094,9 @@ def bulk_regenerate(
         feedback=feedback or "Write a fresh version of this post.",
         user_id=user_id,
         session=session,
+        progress=(lambda done, total, _m: progress(done, total, "Rewriting posts"))
+        if progress
+        else None,
     )
 
 
@@ -1282,11 +1302,13 @@ def fill_gaps(
     anchor: date,
     mode: str = "month",
     now: datetime | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> int:
     """Create a draft for every open slot in the visible period; returns how many.
 
     The AI layer writes them (with the LLM when a key is set, else its offline writer),
     validated for their platform. Drafts carry their planned time (status draft).
+    ``progress(done, total, message)`` is told after each AI batch (see content/jobs.py).
     """
     business = owned_business(business_id, user_id=user_id, session=session)
     tz = user_timezone(user_id, session=session)
@@ -1314,6 +1336,8 @@ def fill_gaps(
     if not slots:
         return 0
     made = 0
+    report = progress or (lambda done, total, message: None)
+    report(0, len(slots), "Writing drafts")
     with _ai_errors(session):
         for first in range(0, len(slots), MAX_BATCH):  # one AI batch per MAX_BATCH slots
             made += len(
@@ -1321,6 +1345,7 @@ def fill_gaps(
                     business.id, slots[first : first + MAX_BATCH], user_id=user_id, session=session
                 )
             )
+            report(min(first + MAX_BATCH, len(slots)), len(slots), "Writing drafts")
     return made
 
 

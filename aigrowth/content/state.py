@@ -18,7 +18,9 @@ import reflex as rx
 from sqlmodel import Session
 
 from aigrowth.accounts.state import session_user_id
+from aigrowth.ai import progress
 from aigrowth.businesses.state import BusinessState, current_business_id
+from aigrowth.content import jobs as content_jobs
 from aigrowth.content import planning, preview, rules
 from aigrowth.content import service as svc
 from aigrowth.content.models import ContentStatus
@@ -28,6 +30,7 @@ from aigrowth.dbtypes import utcnow
 PAGE_SIZE = 20
 WATCH_EVERY_S = 1.5  # how often an open editor asks about a post being published
 WATCH_MAX_S = 15 * 60  # then it stops; a reload starts again
+JOB_POLL_S = 1.0  # how often a page reads the progress of a fill / regenerate run
 ALL = "all"
 PLATFORM_CHOICES = list(rules.PLATFORM_RULES)
 STATUS_CHOICES = [s.value for s in ContentStatus]
@@ -57,6 +60,52 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+def _progress_label(record: dict) -> str:
+    """ "Writing drafts (5/8)": the job's message with its count, for the page."""
+    message = record.get("message") or "Working…"
+    done, total = int(record.get("done") or 0), int(record.get("total") or 0)
+    return f"{message} ({done}/{total})" if total else message
+
+
+async def _follow_job(state: rx.State, kind: str, show) -> tuple[dict, bool]:
+    """Poll a content job's progress record until it ends: (final record, still ours).
+
+    ``show(record)`` runs under the state lock after each read (labels). A newer
+    follower (another click, a reload) takes over: this one then stops, not ours.
+    Also stops when the user switches business, or after the job's own time limit."""
+    token = uuid.uuid4().hex
+    async with state:
+        _uid, bid = await _context(state)
+        state._follow_token = token
+    record: dict = {}
+    for _ in range(int(content_jobs.JOB_TIMEOUT_S / JOB_POLL_S) if bid else 0):
+        await asyncio.sleep(JOB_POLL_S)
+        record = await asyncio.to_thread(content_jobs.status, bid, kind)
+        async with state:
+            if state._follow_token != token:
+                return record, False
+            if (await _context(state))[1] != bid:
+                return {}, True
+            show(record)
+        if not progress.is_running(record):
+            return record, True
+    return record, True
+
+
+def _job_toast(record: dict, *, partial: bool = False):
+    """The end of a run in one toast (None when the record is gone, e.g. Redis restart)."""
+    if record.get("state") == "error":
+        return rx.toast.error(record.get("error") or content_jobs.ERROR_WORDS)
+    if record.get("state") != "done":
+        return None
+    result = record.get("result") or {}
+    if result.get("failed"):
+        return (rx.toast.warning if result.get("done") else rx.toast.error)(record["message"])
+    if result.get("made") == 0 and not partial:
+        return rx.toast.info(record["message"])
+    return rx.toast.success(record["message"])
+
+
 # ============================================================================ library
 class LibraryState(rx.State):
     rows: list[dict[str, str]] = []
@@ -76,6 +125,8 @@ class LibraryState(rx.State):
     confirm_delete_open: bool = False
     new_platform: str = "x"
     busy: str = ""  # the bulk action running, if any
+    busy_label: str = ""  # progress of a bulk rewrite (runs as a job)
+    _follow_token: str = ""
 
     @rx.var
     def selected_count(self) -> int:
@@ -140,6 +191,32 @@ class LibraryState(rx.State):
         if status in STATUS_CHOICES:
             self.f_status = status
         await self._reload()
+        # A rewrite started earlier (this tab before a reload, or another tab) still runs.
+        _uid, bid = await _context(self)
+        record = content_jobs.status(bid, content_jobs.REGENERATE) if bid else {}
+        if progress.is_running(record):
+            self.busy, self.busy_label = "regenerate", _progress_label(record)
+            return LibraryState.follow_regenerate
+        return None
+
+    @rx.event(background=True)
+    async def follow_regenerate(self):
+        """Follow a bulk rewrite job; the list refreshes and a toast sums up at the end."""
+
+        def show(record: dict) -> None:
+            self.busy_label = _progress_label(record)
+
+        record, ours = await _follow_job(self, content_jobs.REGENERATE, show)
+        if not ours:
+            return
+        async with self:
+            self.busy, self.busy_label = "", ""
+            if record:
+                self.selected = []
+                await self._reload()
+        toast = _job_toast(record)
+        if toast is not None:
+            yield toast
 
     @rx.event
     async def set_filter(self, name: str, value: str):
@@ -208,6 +285,15 @@ class LibraryState(rx.State):
             return
         run, verb = BULK_ACTIONS[action]
         self.confirm_delete_open = False
+        if action == "regenerate":  # many AI calls: a job, followed through Redis
+            _uid, bid = await _context(self)
+            message = content_jobs.start_regenerate(bid, self.selected, user_id=uid) if bid else ""
+            if message or bid is None:
+                yield rx.toast.error(message or "Create your business first (Onboarding).")
+                return
+            self.busy, self.busy_label = "regenerate", "Queued: rewriting with AI…"
+            yield LibraryState.follow_regenerate
+            return
         self.busy = action
         yield
         try:
@@ -995,6 +1081,8 @@ class CalendarState(rx.State):
     loaded: bool = False
     confirm_fill_open: bool = False
     filling: bool = False
+    fill_label: str = ""  # progress of "Fill the gaps" (runs as a job)
+    _follow_token: str = ""
 
     def _anchor(self) -> date:
         try:
@@ -1031,7 +1119,13 @@ class CalendarState(rx.State):
         if query.get("date"):
             self.anchor = query["date"]
         await self._reload()
-        return rx.call_script(DND_JS)
+        events = [rx.call_script(DND_JS)]
+        _uid, bid = await _context(self)
+        record = content_jobs.status(bid, content_jobs.FILL) if bid else {}
+        if progress.is_running(record):  # started earlier (before a reload, another tab)
+            self.filling, self.fill_label = True, _progress_label(record)
+            events.append(CalendarState.follow_fill)
+        return events
 
     @rx.event
     async def set_mode(self, value: str | list[str]):
@@ -1081,27 +1175,30 @@ class CalendarState(rx.State):
 
     @rx.event
     async def fill_gaps(self):
+        """Queue drafts for the open slots; the page follows the job (never blocks)."""
         uid, bid = await _context(self)
         self.confirm_fill_open = False
         if uid is None or bid is None:
+            return None
+        message = content_jobs.start_fill(bid, user_id=uid, anchor=self._anchor(), mode=self.mode)
+        if message:
+            return rx.toast.error(message)
+        self.filling, self.fill_label = True, "Queued: finding the open slots…"
+        return CalendarState.follow_fill
+
+    @rx.event(background=True)
+    async def follow_fill(self):
+        """Follow "Fill the gaps"; the calendar reloads and a toast sums up at the end."""
+
+        def show(record: dict) -> None:
+            self.fill_label = _progress_label(record)
+
+        record, ours = await _follow_job(self, content_jobs.FILL, show)
+        if not ours:
             return
-        self.filling = True
-        yield
-        try:
-            with session_scope() as db:
-                made = svc.fill_gaps(
-                    bid, user_id=uid, session=db, anchor=self._anchor(), mode=self.mode
-                )
-        except svc.ContentError as exc:
-            self.filling = False
-            await self._reload()  # earlier batches of a long run may have been written
-            yield rx.toast.error(str(exc))
-            return
-        self.filling = False
-        await self._reload()
-        if made:
-            yield rx.toast.success(
-                f"{_plural(made, 'draft')} written for the open slots. Review and approve them."
-            )
-        else:
-            yield rx.toast.info("No open slots left in this period.")
+        async with self:
+            self.filling, self.fill_label = False, ""
+            await self._reload()  # the drafts written (also those before an error)
+        toast = _job_toast(record)
+        if toast is not None:
+            yield toast

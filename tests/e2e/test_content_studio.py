@@ -5,11 +5,14 @@ Screenshots of library, editor and calendar in light and dark mode go to test-ar
 
 from __future__ import annotations
 
+import json
 import re
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from redis import Redis
 from sqlmodel import Session
 
 from aigrowth.accounts import service as accounts
@@ -380,3 +383,80 @@ def test_editor_follows_the_publisher_without_a_reload(live_app, browser_page) -
     panel.get_by_text("Bluesky refused the image: it is larger than 1 MB.").wait_for()
     assert page.locator("#retry-post").is_visible()
     screenshot(page, "editor-failed-light")
+
+
+def put_progress(live_app, business_id: str, kind: str, **record) -> None:
+    """Write a job progress record the way aigrowth.ai.progress does, in the app's Redis."""
+    client = Redis.from_url(live_app.env["REDIS_URL"])
+    try:
+        record["updated_at"] = time.time()
+        client.set(f"aigrowth:ai:progress:{business_id}:{kind}", json.dumps(record), ex=600)
+    finally:
+        client.close()
+
+
+def _business_of(db_url: str, content_id: str) -> uuid.UUID:
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as db:
+            return db.get(Content, uuid.UUID(content_id)).business_id
+    finally:
+        engine.dispose()
+
+
+def test_fill_the_gaps_runs_as_a_job_and_the_calendar_follows(live_app, browser_page) -> None:
+    """The click queues a job (AI queue); the page shows its progress, then the drafts."""
+    db_url = live_app.env["DATABASE_URL"]
+    token, draft_id, _other_id = seed(db_url)
+    page = browser_page
+    sign_in(page, live_app, token)
+    page.goto("/content")
+    page.locator("#business-switcher").click()
+    page.get_by_role("menuitem", name="Brewly Coffee").click()
+    page.locator(f"a.library-row[href='/content/{draft_id}']").wait_for()
+    business_id = str(_business_of(db_url, draft_id))
+
+    # A rewrite started earlier (another tab) is found and followed to its end.
+    put_progress(live_app, business_id, "regenerate", state="running", done=1, total=4,
+                 message="Rewriting posts")  # fmt: skip
+    page.goto("/content")
+    note = page.locator("#regenerate-progress")
+    note.get_by_text("Rewriting posts (1/4)").wait_for()
+    set_dark(page, True)
+    screenshot(page, "library-regenerate-running-dark")
+    set_dark(page, False)
+    put_progress(live_app, business_id, "regenerate", state="done", done=4, total=4,
+                 message="Rewrote 4 posts.", result={"done": 4, "failed": 0})  # fmt: skip
+    page.get_by_text("Rewrote 4 posts.").first.wait_for()
+    assert note.count() == 0
+
+    # A week well ahead: the strategy wants 3 X posts in it, none are planned.
+    monday = datetime.now(ZoneInfo(TZ)).date() + timedelta(weeks=3)
+    monday -= timedelta(days=monday.weekday())
+    put_progress(live_app, business_id, "fill", state="running", done=0, total=3,
+                 message="Writing drafts")  # fmt: skip
+    page.goto(f"/calendar?mode=week&date={monday.isoformat()}")
+    page.locator("#fill-progress").get_by_text("Writing drafts (0/3)").wait_for()
+    screenshot(page, "calendar-fill-running-light")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert_fits_width(page)
+    screenshot(page, "calendar-fill-running-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    put_progress(live_app, business_id, "fill", state="error", error="The AI provider said no.")
+    page.get_by_text("The AI provider said no.").first.wait_for()
+    page.locator("#fill-progress").wait_for(state="detached")
+
+    # Now for real: the click queues the job; the drafts appear when it is done.
+    fill = page.get_by_role("button", name=re.compile(r"Fill the gaps \(3\)"))
+    fill.wait_for()
+    fill.click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Write drafts").click()
+    page.get_by_text("3 drafts written for the open slots").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name=re.compile(r"Fill the gaps \(0\)")).wait_for()
+    assert page.locator("#fill-progress").count() == 0
+    days = [monday + timedelta(days=i) for i in range(7)]
+    chips = sum(
+        page.locator(f"[data-drop-date='{d.isoformat()}'] [data-post-id]").count() for d in days
+    )
+    assert chips == 3
+    screenshot(page, "calendar-filled-week-light")
