@@ -20,6 +20,9 @@ Exactly-once rests on the database, not on Redis:
 - **Idempotency values** (Mastodon key, Bluesky rkey, container ids) are committed via
   `PublishContext.save_state` before the create call.
 - **Success** stores remote id/url and `published` in one commit.
+- Inside a publish job these small writes share transactions with the other posts'
+  writes (`groupcommit.py`), but each call returns only once its transaction has
+  committed, so every "committed before" above still holds.
 
 Jobs (RQ) carry no RQ `Retry`: retries are rows going back to `scheduled` with a
 `next_attempt_at`, which the dispatcher picks up. A lost job or a wiped Redis therefore
