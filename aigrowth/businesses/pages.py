@@ -318,6 +318,8 @@ def _wizard() -> rx.Component:
         width="100%",
         max_width="760px",
         size="3",
+        id="wizard",
+        custom_attrs={"data-loads": OnboardingState.loads},
     )
 
 

@@ -121,6 +121,9 @@ class OnboardingState(rx.State):
     max_step: int = 1
     completed: bool = False
     form_key: int = 0
+    # Bumped when a load finishes; the page exposes it so tests (and scripts) can tell
+    # the wizard has its saved values after a reload.
+    loads: int = 0
     # Step 1
     name: str = ""
     industry: str = ""
@@ -158,6 +161,14 @@ class OnboardingState(rx.State):
     @rx.var
     def generating(self) -> bool:
         return self.gen_state in ("queued", "running")
+
+    def _form_values(self) -> tuple:
+        """What the wizard's uncontrolled inputs are filled from."""
+        return (
+            self.business_id, self.step, self.name, self.industry, self.description,
+            self.website, self.target_audience, self.location, self.pains,
+            repr(self.goals), tuple(self.platforms), self.tone, self.brand_voice,
+        )  # fmt: skip
 
     def _blank(self) -> None:
         self.business_id = ""
@@ -212,6 +223,7 @@ class OnboardingState(rx.State):
         if uid is None:
             return None
         params = self.router.url.query_parameters
+        shown = self._form_values()
         self._blank()
         if params.get("new") != "1":
             chosen = await self.get_state(BusinessState)
@@ -225,7 +237,12 @@ class OnboardingState(rx.State):
             if self.business_id:
                 record = progress.get(self.business_id, "strategy")
                 self._apply(record)
-        self.form_key += 1
+        # Re-key (remount) the form only when what it shows changed: after a reload the
+        # restored state already shows the saved values, and remounting would wipe what
+        # the founder started typing meanwhile.
+        if self._form_values() != shown:
+            self.form_key += 1
+        self.loads += 1
         if self.generating:
             return OnboardingState.poll
         return None

@@ -55,7 +55,10 @@ def test_wizard_to_strategy_to_drafts(live_app, browser_page) -> None:
 
     # Step 2, then a reload: the wizard resumes at step 2 with step 1 saved.
     page.get_by_text("Who do you want to reach?").wait_for()
+    loads = int(page.locator("#wizard").get_attribute("data-loads"))
     page.reload()
+    # Type only once the wizard has re-read the saved business after the reload.
+    page.locator(f"#wizard[data-loads='{loads + 1}']").wait_for()
     page.get_by_text("Who do you want to reach?").wait_for()
     page.locator("textarea[name=target_audience]").fill("Freelance designers in Europe")
     page.locator("#wizard-continue").click()
