@@ -1,5 +1,9 @@
 """Periodic token refresh: every 6 h, tokens expiring within 12 h are refreshed.
 
+Platforms that renew a long-lived token with the token itself (Threads) have no refresh
+token and must not be left to expire while an account is idle: they are renewed when
+less than RENEWABLE_HORIZON is left.
+
 Refresh itself (serialised per account, rotated refresh tokens saved before use,
 `invalid_grant` → needs_reconnect + one notification) is the social service's
 `ensure_fresh_token`; this loop only picks the accounts and isolates failures.
@@ -21,6 +25,13 @@ log = logging.getLogger(__name__)
 
 S = SocialAccount.__table__.c
 HORIZON = timedelta(hours=12)
+RENEWABLE_HORIZON = timedelta(days=7)
+
+
+def _renewable_platforms() -> list[str]:
+    from aigrowth.social.connectors.base import PLATFORMS, get_connector
+
+    return [p for p in PLATFORMS if get_connector(p).refresh_with_access_token]
 
 
 def refresh_expiring(*, engine: Engine | None = None, horizon: timedelta = HORIZON) -> dict:
@@ -34,9 +45,18 @@ def refresh_expiring(*, engine: Engine | None = None, horizon: timedelta = HORIZ
             s.execute(
                 sa.select(S.id).where(
                     S.status != AccountStatus.NEEDS_RECONNECT.value,
-                    S.refresh_token_enc.is_not(None),
                     S.token_expires_at.is_not(None),
-                    S.token_expires_at < now + horizon,
+                    sa.or_(
+                        sa.and_(
+                            S.refresh_token_enc.is_not(None),
+                            S.token_expires_at < now + horizon,
+                        ),
+                        sa.and_(
+                            S.platform.in_(_renewable_platforms()),
+                            S.access_token_enc.is_not(None),
+                            S.token_expires_at < now + max(horizon, RENEWABLE_HORIZON),
+                        ),
+                    ),
                 )
             )
             .scalars()

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import Session
 
 from aigrowth.dbtypes import utcnow
+from aigrowth.publishing.tokens import refresh_expiring
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
     PermanentError,
@@ -76,6 +77,20 @@ def test_refresh_when_less_than_a_week_is_left(th, session):
         fresh.access_token
     )
     assert th.state.refresh_calls == 1
+
+
+def test_idle_account_is_renewed_by_the_periodic_refresh(th, session, app_env):
+    """No publish for weeks: the 6-hourly job still renews the token before it ends."""
+    account = connect(session, th)
+    old = service.account_ref(account.id, session=session).access_token
+    assert refresh_expiring(engine=session.get_bind())["accounts"] == 0  # 60 days left
+    th.state.clock_offset = 55 * 86400
+    _age(session, account, days_old=55, days_left=5)
+    session.commit()
+    stats = refresh_expiring(engine=session.get_bind())
+    assert stats == {"accounts": 1, "refreshed": 1, "failed": 0}
+    assert th.state.refresh_calls == 1
+    assert service.account_ref(account.id, session=session).access_token != old
 
 
 def test_a_token_younger_than_a_day_is_not_refreshed(th, session):
