@@ -16,6 +16,7 @@ from typing import Any
 
 from aigrowth.ai.planning import DEFAULT_TIMES, Slot
 from aigrowth.ai.schemas import PLATFORMS, PostOut, StrategyOut
+from aigrowth.social.models import platform_label
 
 # Industry family -> (keywords, pillars[(name, description, share)], best platforms).
 INDUSTRIES: dict[str, tuple[tuple[str, ...], list[tuple[str, str, int]], list[str]]] = {
@@ -110,15 +111,6 @@ WHY = {
     "facebook": "Local communities, groups and an older, loyal audience.",
 }
 
-WHY_LABELS = {
-    "x": "X",
-    "bluesky": "Bluesky",
-    "threads": "Threads",
-    "mastodon": "Mastodon",
-    "linkedin": "LinkedIn",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-}
 
 HOOKS = [
     "Here is something most people get wrong about {topic}.",
@@ -223,7 +215,7 @@ def offline_strategy(profile: dict[str, Any], today: date) -> StrategyOut:
         {
             "summary": (
                 f"{name} will build trust with {_audience(profile)} by sharing useful, "
-                f"consistent content on {', '.join(WHY_LABELS[p] for p in platforms)}. "
+                f"consistent content on {', '.join(platform_label(p) for p in platforms)}. "
                 "Each week mixes practical advice, behind-the-scenes stories and proof "
                 "from customers, with one clear call to action per post."
             ),

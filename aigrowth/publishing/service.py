@@ -61,7 +61,7 @@ from aigrowth.notifications.service import (
 from aigrowth.publishing.config import get_publishing_settings
 from aigrowth.publishing.groupcommit import GroupCommitter, run_alone
 from aigrowth.publishing.models import PublishAttempt
-from aigrowth.social.models import SocialAccount
+from aigrowth.social.models import SocialAccount, platform_label
 
 log = logging.getLogger(__name__)
 
@@ -78,23 +78,9 @@ _LOCAL_PAUSES: dict[uuid.UUID, float] = {}
 _COMMITTERS: dict[int, GroupCommitter] = {}
 PUBLISH_FUNC = "workers.publish_jobs.publish_posts"
 
-PLATFORM_LABELS = {
-    "x": "X",
-    "linkedin": "LinkedIn",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "threads": "Threads",
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-}
-
 
 class PublishingError(Exception):
     """A user action that cannot be done; `str(exc)` is a plain-words message."""
-
-
-def _label(platform: str) -> str:
-    return PLATFORM_LABELS.get(platform, platform.title())
 
 
 def _engine_of(session: Session) -> Engine:
@@ -888,7 +874,7 @@ def _settle_failed(
             notify(
                 post.user_id,
                 KIND_PUBLISH_FAILED,
-                f"A {_label(post.platform)} post was not published",
+                f"A {platform_label(post.platform)} post was not published",
                 f"“{post.title}”\n\n{message}",
                 post_link(post.id),
                 f"publish_failed:{post.id.hex}:{post.attempt}",
@@ -909,7 +895,7 @@ def _settle_retry(engine: Engine, post: _Post, exc: Any) -> None:
     cfg = get_publishing_settings()
     retry_after = getattr(exc, "retry_after", None)
     status = getattr(exc, "status", None)
-    label = _label(post.platform)
+    label = platform_label(post.platform)
     reason = getattr(exc, "message", str(exc))
     if status == 429 and retry_after:
         _pause_account(post.account_id, float(retry_after))
@@ -960,7 +946,7 @@ def _settle_retry(engine: Engine, post: _Post, exc: Any) -> None:
 
 
 def _settle_auth(engine: Engine, post: _Post, exc: Any) -> None:
-    label = _label(post.platform)
+    label = platform_label(post.platform)
     reason = getattr(exc, "message", str(exc)) or "access was revoked"
     with Session(engine) as s:
         if post.account_id:
@@ -992,7 +978,7 @@ def _settle_needs_attention(
     *,
     statuses: tuple[str, ...] = (ContentStatus.PUBLISHING.value,),
 ) -> None:
-    label = _label(post.platform)
+    label = platform_label(post.platform)
     message = (
         f"We sent this post to {label} but could not confirm it went out ({label} did not "
         f"answer clearly). Please check your {label} profile: if the post is there, choose "
@@ -1055,7 +1041,7 @@ def _lookup_and_settle(
         _settle_failed(
             engine,
             post,
-            f"{_label(post.platform)} kept failing while we posted; nothing was posted. "
+            f"{platform_label(post.platform)} kept failing while we posted; nothing was posted. "
             "Press Retry to try again.",
             outcome="reconciled_absent",
             detail=detail,
@@ -1123,7 +1109,7 @@ def _run_post(engine: Engine, post: _Post, refs: dict | None = None) -> str:
         return "paused"
     if not _go(engine, post):
         return "skipped"
-    label = _label(post.platform)
+    label = platform_label(post.platform)
     if post.account_id is None:
         _settle_failed(
             engine, post, "No account is chosen for this post. Choose one, then press Retry."

@@ -22,6 +22,22 @@ class Platform(enum.StrEnum):
     MASTODON = "mastodon"
 
 
+# How each platform is named to people (UI, notifications, error messages).
+PLATFORM_LABELS: dict[str, str] = {
+    Platform.X: "X",
+    Platform.LINKEDIN: "LinkedIn",
+    Platform.FACEBOOK: "Facebook",
+    Platform.INSTAGRAM: "Instagram",
+    Platform.THREADS: "Threads",
+    Platform.BLUESKY: "Bluesky",
+    Platform.MASTODON: "Mastodon",
+}
+
+
+def platform_label(platform: str) -> str:
+    return PLATFORM_LABELS.get(platform, platform.title())
+
+
 class AccountStatus(enum.StrEnum):
     ACTIVE = "active"
     EXPIRING = "expiring"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
+from aigrowth.social.models import PLATFORM_LABELS  # noqa: F401  (re-exported for pages)
+
 ACCENT = "iris"
 GRAY = "slate"
 RADIUS = "large"
@@ -28,15 +30,6 @@ PAGE_PADDING_Y = [space(4), space(5), space(6)]
 CONTENT_MAX_WIDTH = "1200px"
 SIDEBAR_WIDTH = "240px"
 
-PLATFORM_LABELS: dict[str, str] = {
-    "x": "X",
-    "linkedin": "LinkedIn",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-    "threads": "Threads",
-    "bluesky": "Bluesky",
-    "mastodon": "Mastodon",
-}
 
 PLATFORM_COLORS: dict[str, str] = {
     "x": "gray",
