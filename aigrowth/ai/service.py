@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from aigrowth.ai import fit, offline, prompts
@@ -572,6 +573,26 @@ def rewrite_post(
         offline_draft = False
     if not fit.is_valid(content.platform, text, tags, parts):
         text, tags, parts = fit.force_fit(content.platform, text, tags, parts)
+    # The call happened and counts against the allowance whatever comes next: keep its
+    # usage row. Then one conditional UPDATE: the publisher may have claimed the post
+    # while the model was writing; then nothing is changed (no read-then-write).
+    session.commit()
+    table = Content.__table__
+    hit = session.execute(
+        sa.update(table)
+        .where(table.c.id == content.id, table.c.status.in_([str(s) for s in REWRITABLE]))
+        .values(
+            text=text,
+            hashtags=tags,
+            thread_parts=parts,
+            ai_generated=True,
+            offline_draft=offline_draft,
+            updated_at=utcnow(),
+        )
+    ).rowcount
+    if hit != 1:
+        session.rollback()
+        raise AIError("This post just started publishing: you cannot rewrite it now.")
     session.add(
         ContentVersion(
             content_id=content.id,
@@ -580,13 +601,6 @@ def rewrite_post(
             reason="ai_rewrite",
         )
     )
-    content.text = text
-    content.hashtags = tags
-    content.thread_parts = parts
-    content.ai_generated = True
-    content.offline_draft = offline_draft
-    content.updated_at = utcnow()
-    session.add(content)
     session.commit()
     session.refresh(content)
     return content

@@ -78,6 +78,10 @@ ACTIONS: dict[str, Callable[..., object]] = {
     ),
     "set the pillar": lambda cid, uid, s: svc.set_pillar(cid, "Offers", user_id=uid, session=s),
     "delete": lambda cid, uid, s: svc.delete_content(cid, user_id=uid, session=s),
+    # The claim lands while the (offline) AI writer is busy: its write must not apply.
+    "optimise with AI": lambda cid, uid, s: svc.optimise_with_ai(
+        cid, "shorter", user_id=uid, session=s
+    ),
 }
 
 
