@@ -28,6 +28,7 @@ from sqlmodel import Session
 from aigrowth.analytics.models import AnalyticsSnapshot
 from aigrowth.content.models import Content, ContentStatus
 from aigrowth.dbtypes import utcnow
+from aigrowth.social.models import platform_label
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def _store(engine: Engine, post: Any, metrics: Any, day: date) -> None:
 
 
 def _pull_account(engine: Engine, account_id: uuid.UUID, posts: list[Any], day: date) -> int:
-    from aigrowth.publishing.service import _account_ref, _connector, _label
+    from aigrowth.publishing.service import _account_ref, _connector
     from aigrowth.social.connectors.base import AuthError, PublishContext, RetryableError
 
     platform = posts[0].platform
@@ -145,7 +146,7 @@ def _pull_account(engine: Engine, account_id: uuid.UUID, posts: list[Any], day: 
                 if waited or wait > MAX_INLINE_WAIT_S:
                     log.warning(
                         "Analytics: %s rate limited for %s; rest of the account tomorrow",
-                        _label(platform),
+                        platform_label(platform),
                         account_id,
                     )
                     return rows
