@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -48,7 +49,9 @@ PNG_1x1 = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
 # Programming errors are failures, never "refusals".
-NOT_A_REFUSAL = (AssertionError, TypeError, AttributeError, NameError, KeyError, IndexError)
+NOT_A_REFUSAL = (
+    AssertionError, TypeError, AttributeError, NameError, KeyError, IndexError, RuntimeError,
+)  # fmt: skip
 
 
 @dataclass
@@ -547,6 +550,13 @@ def test_user_b_reaches_nothing_of_user_a_over_http(world: World, session: Sessi
 
 
 # --------------------------------------------------------------- Reflex event handlers
+def _run_async(coroutine: Any) -> Any:
+    """Run a handler's coroutine on a loop of its own thread: a session-scoped Playwright
+    (e2e) keeps an event loop running in this thread, where asyncio.run() would fail."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 class Browser:
     """B's browser tab as Reflex sees it: the whole state tree, with B's session cookie
     in the websocket handshake headers, driving the real event handlers server-side."""
@@ -587,9 +597,9 @@ class Browser:
             async def drain() -> list[Any]:
                 return [item async for item in result]
 
-            return asyncio.run(drain())
+            return _run_async(drain())
         if inspect.iscoroutine(result):
-            return [asyncio.run(result)]
+            return [_run_async(result)]
         if inspect.isgenerator(result):
             return list(result)
         return [result]
