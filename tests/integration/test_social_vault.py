@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -87,3 +88,28 @@ def test_rotate_keys_cli(app_env, monkeypatch, session, capsys):
     assert "2 secret row(s); 1 could not" in capsys.readouterr().out
     session.expire_all()
     assert session.get(SocialAccount, bad.id).status == AccountStatus.NEEDS_RECONNECT
+
+
+def test_the_database_holds_no_plaintext_token(app_env, session, engine):
+    """Whoever copies the database (file or dump) gets no usable token."""
+    user, _token = make_user(session)
+    access = "at-" + uuid.uuid4().hex
+    refresh = "rt-" + uuid.uuid4().hex
+    store(session, user.id, token=access)
+    account = session.exec(select(SocialAccount)).one()
+    account.refresh_token_enc = vault.encrypt(account.id, refresh)
+    session.commit()
+    if engine.dialect.name == "sqlite":
+        # The database file and its write-ahead log, byte for byte.
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+        path = Path(engine.url.database)
+        files = [path, path.with_name(path.name + "-wal")]
+        raw = b"".join(f.read_bytes() for f in files if f.exists())
+        assert raw and access.encode() not in raw and refresh.encode() not in raw
+    else:
+        with engine.connect() as conn:
+            dump = str(conn.exec_driver_sql("SELECT * FROM social_accounts").fetchall())
+        assert access not in dump and refresh not in dump
+    row = session.exec(select(SocialAccount)).one()
+    assert vault.decrypt(row.id, row.access_token_enc) == access
