@@ -67,7 +67,7 @@ def _ai_workers_listening() -> bool:
         from rq import Worker
 
         from aigrowth.redis_client import get_redis
-        from workers.queues import AI, get_queue
+        from aigrowth.queues import AI, get_queue
 
         return bool(Worker.all(connection=get_redis(), queue=get_queue(AI)))
     except Exception:
@@ -105,7 +105,7 @@ def start_generation(
     args = (kind, str(bid), str(user_id), int(count))
     if _ai_workers_listening():
         try:
-            from workers.queues import AI, enqueue
+            from aigrowth.queues import AI, enqueue
 
             enqueue(
                 "workers.ai_jobs.run_generation",

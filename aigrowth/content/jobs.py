@@ -96,7 +96,7 @@ def _ai_workers_listening() -> bool:
         from rq import Worker
 
         from aigrowth.redis_client import get_redis
-        from workers.queues import AI, get_queue
+        from aigrowth.queues import AI, get_queue
 
         return bool(Worker.all(connection=get_redis(), queue=get_queue(AI)))
     except Exception:
@@ -115,7 +115,7 @@ def _launch(
     progress.start(bid, kind, total=total, message=label)
     if _ai_workers_listening():
         try:
-            from workers.queues import AI, enqueue
+            from aigrowth.queues import AI, enqueue
 
             enqueue(
                 func,

@@ -73,7 +73,7 @@ def overview(*, session: Session) -> OpsOverview:
         from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
         from aigrowth.redis_client import SCHEDULER_HEARTBEAT_KEY, get_redis
-        from workers.queues import ALL_QUEUES
+        from aigrowth.queues import ALL_QUEUES
 
         redis = get_redis()
         out.workers = Worker.count(connection=redis)

@@ -199,7 +199,7 @@ def enqueue_claimed(
     """
     if not claimed:
         return 0
-    from workers.queues import PUBLISH, get_queue
+    from aigrowth.queues import PUBLISH, get_queue
 
     cfg = get_publishing_settings()
     queue = get_queue(PUBLISH)
