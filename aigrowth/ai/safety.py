@@ -14,14 +14,30 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-URL_RE = re.compile(
-    r"(?i)\b(?:https?://|www\.)[^\s<>\"'()\[\]{}]+|\b(?:[a-z0-9-]+\.)+(?:com|io|ai|co|net|org|"
-    r"app|dev|xyz|me|info|biz|shop|store|link|ly|gg|tv|us|uk|de|fr|es|it|nl|eu|ca|au)"
-    r"(?:/[^\s<>\"'()\[\]{}]*)?\b"
-)
-# @handle, optionally @user@instance (Mastodon); not the middle of an e-mail address.
-HANDLE_RE = re.compile(r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:@[\w.-]+\w)?")
+from aigrowth.content.rules import Span, find_links, find_mentions
+
+# Anything with a scheme, even where no platform would link it (an IP address, a
+# single-label host, user:password@host): it never belongs in a post we did not get from
+# the user, and twitter-text skips these.
+SCHEME_URL_RE = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s<>\"']+")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_TRAILING = ".,;:!?)]}'\""
+
+
+def _links(text: str) -> list[Span]:
+    """twitter-text's links plus every scheme URL it skips, without overlaps."""
+    spans = find_links(text)
+    for m in SCHEME_URL_RE.finditer(text):
+        value = m.group(0).rstrip(_TRAILING)
+        if not any(s.start <= m.start() < s.end for s in spans):
+            spans.append(Span(m.start(), m.start() + len(value), value))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def _remove(text: str, spans: Iterable[Span]) -> str:
+    for span in sorted(spans, key=lambda s: s.start, reverse=True):
+        text = text[: span.start] + text[span.end :]
+    return text
 
 
 def data_block(tag: str, data: Any) -> str:
@@ -33,17 +49,25 @@ def data_block(tag: str, data: Any) -> str:
 
 
 def _host(url: str) -> str:
-    if not re.match(r"(?i)https?://", url):
+    """The whole host name of a link, lower case, without a leading "www."."""
+    if "://" not in url:
         url = "http://" + url
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:
         return ""
-    return host.lower().removeprefix("www.")
+    return host.lower().rstrip(".").removeprefix("www.")
 
 
 class OutputFilter:
-    """Built from everything the user typed; cleans what the model wrote."""
+    """Built from everything the user typed; cleans what the model wrote.
+
+    Links and mentions are found the way the platforms find them (twitter-text's
+    extractor, full-width and small at-signs included), and compared whole: a link is
+    the user's only when its host *is* one of the user's hosts or a subdomain of one
+    (``acme.com.evil.top`` is not ``acme.com``), a handle only when it is exactly one
+    the user typed.
+    """
 
     def __init__(self, user_texts: Iterable[str]) -> None:
         self.hosts: set[str] = set()
@@ -53,30 +77,17 @@ class OutputFilter:
                 continue
             for email in EMAIL_RE.findall(text):
                 text = text.replace(email, " ")
-            for url in URL_RE.findall(text):
-                host = _host(url.rstrip(".,;:!?"))
+            for link in _links(text):
+                host = _host(link.value)
                 if host:
                     self.hosts.add(host)
-            for handle in HANDLE_RE.findall(text):
-                self.handles.add(handle.lower())
+            self.handles.update(span.value for span in find_mentions(text))
 
-    def _url_ok(self, url: str) -> bool:
-        host = _host(url)
+    def _host_ok(self, host: str) -> bool:
         return bool(host) and any(host == h or host.endswith("." + h) for h in self.hosts)
 
     def clean(self, text: str) -> str:
-        """Remove foreign URLs and @handles; keep the user's own."""
-
-        def url_sub(match: re.Match[str]) -> str:
-            url = match.group(0)
-            stripped = url.rstrip(".,;:!?")
-            tail = url[len(stripped) :]
-            return url if self._url_ok(stripped) else tail
-
-        def handle_sub(match: re.Match[str]) -> str:
-            handle = match.group(0)
-            return handle if handle.lower() in self.handles else ""
-
+        """Remove foreign links, e-mail addresses and @handles; keep the user's own."""
         emails: dict[str, str] = {}
 
         def hide_email(match: re.Match[str]) -> str:
@@ -85,11 +96,15 @@ class OutputFilter:
             return token
 
         text = EMAIL_RE.sub(hide_email, text)
-        text = URL_RE.sub(url_sub, text)
-        text = HANDLE_RE.sub(handle_sub, text)
+        links = _links(text)
+        foreign = [s for s in links if not self._host_ok(_host(s.value))]
+        for mention in find_mentions(text):
+            inside_link = any(s.start <= mention.start < s.end for s in links)
+            if not inside_link and mention.value not in self.handles:
+                foreign.append(mention)
+        text = _remove(text, foreign)
         for token, email in emails.items():
-            host = email.split("@", 1)[1].lower()
-            keep = any(host == h or host.endswith("." + h) for h in self.hosts)
+            keep = self._host_ok(email.split("@", 1)[1].lower())
             text = text.replace(token, email if keep else "")
         # Tidy the holes left behind.
         text = re.sub(r"[ \t]{2,}", " ", text)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import grapheme
 import regex
-from twitter_text import parse_tweet
+from twitter_text import extract_urls_with_indices, parse_tweet
 
 __all__ = [
     "PLATFORM_RULES",
@@ -36,6 +36,8 @@ __all__ = [
     "extract_hashtags",
     "extract_mentions",
     "extract_urls",
+    "find_links",
+    "find_mentions",
     "normalise_hashtag",
     "platform_limit",
     "utf8_length",
@@ -97,12 +99,12 @@ _HASHTAG_RE = regex.compile(r"(?<![\w#&/])#([\p{L}\p{M}\p{N}_]*[\p{L}\p{M}_][\p{
 _MENTION_RE = regex.compile(
     r"(?<![\w@/.])@([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})?"
 )
-# URLs with a scheme, or bare domains with a common TLD (what platforms auto-link).
-_URL_RE = regex.compile(
-    r"(?<![\w@/])(?:https?://[^\s<>\"']+|www\.[^\s<>\"']+"
-    r"|(?:[A-Za-z0-9-]+\.)+(?:com|org|net|io|co|app|dev|ai|de|uk|fr|eu|me|xyz|info)"
-    r"(?:/[^\s<>\"']*)?)",
-    regex.IGNORECASE,
+# Any @ a platform may turn into a mention: "@", full-width U+FF20 and small U+FE6B, not
+# inside a word or an e-mail address (twitter-text's rule, widened to the fediverse's
+# @user@instance and Bluesky's domain handles).
+_ANY_MENTION_RE = regex.compile(
+    r"(?<![A-Za-z0-9_])[@\uff20\ufe6b]([A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?)"
+    r"(?:[@\uff20\ufe6b]([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+))?"
 )
 _SCHEME_URL_RE = regex.compile(r"(?<![\w@/])https?://[^\s<>\"']+", regex.IGNORECASE)
 _TRAILING_PUNCT = ".,;:!?)]}'\""
@@ -154,13 +156,40 @@ def extract_mentions(text: str) -> list[str]:
     return [m.group(0) for m in _MENTION_RE.finditer(text)]
 
 
+@dataclass(frozen=True)
+class Span:
+    """A link or mention found in a text: ``text[start:end] == value``."""
+
+    start: int
+    end: int
+    value: str
+
+
+def find_links(text: str) -> list[Span]:
+    """Links as the platforms auto-link them, with their positions.
+
+    twitter-text's extractor is the reference: URLs with a scheme, and bare domains on
+    any of the ~1,500 real top-level domains (``acme.marketing``, ``evil.top``), with
+    trailing punctuation left out. A hand-written TLD list misses most of them.
+    """
+    return [
+        Span(found["indices"][0], found["indices"][1], found["url"])
+        for found in extract_urls_with_indices(text or "")
+    ]
+
+
+def find_mentions(text: str) -> list[Span]:
+    """Every @handle (also full-width, ``.@handle``, ``@user@instance``) in ``text``;
+    ``value`` is the handle normalised to a plain ``@``, lower case."""
+    out = []
+    for m in _ANY_MENTION_RE.finditer(text or ""):
+        handle = "@" + m.group(1) + (f"@{m.group(2)}" if m.group(2) else "")
+        out.append(Span(m.start(), m.end(), handle.lower()))
+    return out
+
+
 def extract_urls(text: str) -> list[str]:
-    urls = []
-    for m in _URL_RE.finditer(text):
-        url = m.group(0).rstrip(_TRAILING_PUNCT)
-        if url:
-            urls.append(url)
-    return urls
+    return [span.value for span in find_links(text)]
 
 
 def compose_text(text: str, hashtags: Iterable[str] = ()) -> str:

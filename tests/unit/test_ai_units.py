@@ -222,3 +222,36 @@ def test_cost_estimate() -> None:
 
 def test_data_block_escapes_angle_brackets() -> None:
     assert "<script>" not in data_block("x", {"a": "<script>"})
+
+
+@pytest.mark.parametrize(
+    "foreign",
+    [
+        "evil.top",
+        "acme-invoicing.io.evil.top",
+        "https://acme-invoicing.io.evil.top/login",
+        "https://acme-invoicing.io@evil.top/",
+        "http://10.0.0.1:8080/admin",
+        "acme.marketing/offer",
+        ".@randomguy",
+        "\uff20randomguy",
+        "\ufe6brandomguy",
+        "@acme_hq@evil.social",
+        "@acme_hq.evil.top",
+        "(@randomguy)",
+    ],
+)
+def test_output_filter_removes_every_foreign_link_and_handle(foreign: str) -> None:
+    """Issue 15 #9: whole hosts and handles are compared, links on any TLD are found."""
+    f = OutputFilter(["Visit https://acme-invoicing.io or ping @acme_hq"])
+    out = f.clean(f"Read this {foreign} today. Also https://acme-invoicing.io/pricing @acme_hq")
+    assert "evil" not in out and "randomguy" not in out and "10.0.0.1" not in out, out
+    assert "marketing" not in out, out
+    assert "https://acme-invoicing.io/pricing" in out and "@acme_hq" in out, out
+    assert out.startswith("Read this") and "today." in out, out
+
+
+def test_output_filter_keeps_the_users_own_links_whole() -> None:
+    f = OutputFilter(["Our team page: https://acme-invoicing.io/@team", "shop at acme.shop"])
+    text = "Meet us at https://acme-invoicing.io/@team and blog.acme.shop/news."
+    assert f.clean(text) == text

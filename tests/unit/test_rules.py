@@ -10,6 +10,7 @@ from aigrowth.content.rules import (
     compose_text,
     count_length,
     extract_hashtags,
+    extract_urls,
     platform_limit,
     validate_post,
 )
@@ -186,3 +187,15 @@ def test_every_platform_has_rules():
         "bluesky",
         "mastodon",
     }
+
+
+def test_threads_link_cap_counts_bare_domains_on_any_tld():
+    """Issue 15 #9: a hand-written TLD list missed most domains, so the cap was exceeded."""
+    links = ["acme.shop", "acme.marketing/offer", "evil.top", "shop.store", "a.studio", "b.xyz"]
+    problems = validate_post("threads", "Links: " + " ".join(links))
+    assert "too_many_links" in codes(problems)
+    assert extract_urls("Read acme.marketing/offer. And https://例え.jp/x!") == [
+        "acme.marketing/offer",
+        "https://例え.jp/x",
+    ]
+    assert extract_urls("mail hi@acme.shop, not a link") == []
