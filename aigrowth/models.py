@@ -9,27 +9,30 @@ from aigrowth.accounts.models import (
     UserIdentity,
     UserSession,
 )
-from aigrowth.analytics.models import AnalyticsSnapshot
+from aigrowth.analytics.models import AccountMetricsDaily, AnalyticsSnapshot, GoalValue
 from aigrowth.billing.models import StripeEvent, Subscription, UsageLog
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content, ContentVersion, MediaAsset
 from aigrowth.publishing.models import PublishAttempt
 from aigrowth.social.models import MastodonApp
-from aigrowth.strategy.models import Strategy
+from aigrowth.strategy.models import Strategy, StrategyProposal
 
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccountMetricsDaily",
     "AnalyticsSnapshot",
     "Business",
     "Content",
     "ContentVersion",
+    "GoalValue",
     "MastodonApp",
     "MediaAsset",
     "Notification",
     "PasswordResetToken",
     "PublishAttempt",
     "Strategy",
+    "StrategyProposal",
     "StripeEvent",
     "Subscription",
     "UsageLog",

@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from aigrowth.analytics.models import AnalyticsSnapshot
+from aigrowth.analytics.models import AccountMetricsDaily, AnalyticsSnapshot
 from aigrowth.content.models import Content, ContentStatus
 from aigrowth.dbtypes import utcnow
 from aigrowth.social.models import platform_label
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 C = Content.__table__.c
 SNAP = AnalyticsSnapshot.__table__
+ACC = AccountMetricsDaily.__table__
 
 WINDOW_DAYS = 30
 # A Retry-After up to this long is waited out; longer skips the account for today.
@@ -70,26 +71,98 @@ class PullStats:
     rows: int = 0
     failed_accounts: int = 0
     skipped_accounts: int = 0
+    account_rows: int = 0
+    account_failures: int = 0
 
 
-def _upsert(s: Session, values: dict[str, Any]) -> None:
+_SNAP_FIGURES = (
+    "impressions", "reach", "likes", "comments", "shares", "clicks", "saves", "engagement_rate",
+)  # fmt: skip
+_ACCOUNT_FIGURES = ("followers", "following", "posts", "profile_views", "reach", "impressions")
+
+
+def _upsert(
+    s: Session,
+    values: dict[str, Any],
+    *,
+    table: sa.Table = SNAP,
+    key: tuple[str, str] = ("content_id", "day"),
+    figures: tuple[str, ...] = _SNAP_FIGURES,
+) -> None:
+    """Insert the day's row or overwrite its figures (a second pull the same day)."""
     dialect = s.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(SNAP).values(**values)
-    update = {
-        k: stmt.excluded[k]
-        for k in (
-            "impressions",
-            "reach",
-            "likes",
-            "comments",
-            "shares",
-            "clicks",
-            "saves",
-            "engagement_rate",
-            "fetched_at",
-        )
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)
+    update = {k: stmt.excluded[k] for k in (*figures, "fetched_at")}
+    s.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=update))
+
+
+def _ref(engine: Engine, account_id: uuid.UUID) -> Any:
+    """Decrypted account, refreshed first when about to expire (social service)."""
+    from aigrowth.social import service as social
+
+    with Session(engine, expire_on_commit=False) as s:
+        ref = social.ensure_fresh_token(account_id, session=s)
+        s.commit()
+        return ref
+
+
+def _pull_account_metrics(engine: Engine, account: Any, day: date) -> None:
+    """Today's account figures for one account (raises on a platform error)."""
+    from aigrowth.social.connectors.base import get_connector
+
+    ref = _ref(engine, account.id)
+    figures = get_connector(account.platform).fetch_account_metrics(ref)
+    values = {
+        "id": uuid.uuid4(),
+        "social_account_id": account.id,
+        "business_id": account.business_id,
+        "platform": account.platform,
+        "day": day,
+        **{name: getattr(figures, name) for name in _ACCOUNT_FIGURES},
+        "fetched_at": utcnow(),
     }
-    s.execute(stmt.on_conflict_do_update(index_elements=["content_id", "day"], set_=update))
+    with Session(engine) as s:
+        _upsert(s, values, table=ACC, key=("social_account_id", "day"), figures=_ACCOUNT_FIGURES)
+        s.commit()
+
+
+def pull_account_metrics(
+    *, engine: Engine, day: date, business_id: uuid.UUID | None = None
+) -> tuple[int, int]:
+    """One row per connected account for `day`; returns (rows, failed accounts).
+
+    An account that needs reconnecting is skipped; a platform error on one account is
+    logged and never stops the others.
+    """
+    from aigrowth.social.models import AccountStatus, SocialAccount
+
+    A = SocialAccount.__table__.c
+    query = sa.select(A.id, A.platform, A.business_id).where(
+        A.status != AccountStatus.NEEDS_RECONNECT.value
+    )
+    if business_id is not None:
+        query = query.where(A.business_id == business_id)
+    with Session(engine) as s:
+        accounts = s.execute(query).all()
+
+    def run(account: Any) -> bool:
+        try:
+            _pull_account_metrics(engine, account, day)
+            return True
+        except Exception as exc:  # one account never stops the others
+            log.warning(
+                "Account metrics of %s account %s failed: %s",
+                platform_label(account.platform),
+                account.id,
+                exc,
+            )
+            return False
+
+    if not accounts:
+        return 0, 0
+    with ThreadPoolExecutor(max_workers=min(THREADS, len(accounts))) as pool:
+        results = list(pool.map(run, accounts))
+    return sum(results), len(results) - sum(results)
 
 
 def _store(engine: Engine, post: Any, metrics: Any, day: date) -> None:
@@ -123,13 +196,17 @@ def _store(engine: Engine, post: Any, metrics: Any, day: date) -> None:
 
 
 def _pull_account(engine: Engine, account_id: uuid.UUID, posts: list[Any], day: date) -> int:
-    from aigrowth.publishing.service import _account_ref, _connector
-    from aigrowth.social.connectors.base import AuthError, PublishContext, RetryableError
+    from aigrowth.social.connectors.base import (
+        AuthError,
+        PublishContext,
+        RetryableError,
+        get_connector,
+    )
 
     platform = posts[0].platform
-    connector = _connector(platform)
+    connector = get_connector(platform)
     try:
-        ref = _account_ref(engine, account_id)
+        ref = _ref(engine, account_id)
     except AuthError as exc:
         log.warning("Analytics: %s account %s needs reconnecting: %s", platform, account_id, exc)
         raise
@@ -165,9 +242,14 @@ def _pull_account(engine: Engine, account_id: uuid.UUID, posts: list[Any], day: 
 
 
 def pull_all(
-    *, engine: Engine | None = None, day: date | None = None, now: datetime | None = None
+    *,
+    engine: Engine | None = None,
+    day: date | None = None,
+    now: datetime | None = None,
+    business_id: uuid.UUID | None = None,
 ) -> PullStats:
-    """Fetch today's counters for every post published in the last 30 days."""
+    """Fetch today's counters for every post published in the last 30 days and today's
+    figures of every connected account (of one business when `business_id` is given)."""
     if engine is None:
         from aigrowth.db import get_engine
 
@@ -190,6 +272,7 @@ def pull_all(
                 C.published_at >= since,
                 C.remote_id.is_not(None),
                 C.social_account_id.is_not(None),
+                *([C.business_id == business_id] if business_id is not None else []),
             )
         ).all()
     by_account: dict[uuid.UUID, list[Any]] = defaultdict(list)
@@ -212,10 +295,15 @@ def pull_all(
                     stats.failed_accounts += 1
                 else:
                     stats.rows += result
+    stats.account_rows, stats.account_failures = pull_account_metrics(
+        engine=engine, day=day, business_id=business_id
+    )
     log.info(
-        "Analytics pull: %d posts, %d rows, %d accounts failed",
+        "Analytics pull: %d posts, %d rows, %d accounts failed; %d account rows, %d failed",
         stats.posts,
         stats.rows,
         stats.failed_accounts,
+        stats.account_rows,
+        stats.account_failures,
     )
     return stats

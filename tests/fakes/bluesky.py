@@ -385,6 +385,8 @@ class BlueskyFake(FakeServer):
                 "handle": user["handle"],
                 "displayName": user["displayName"],
                 "avatar": user["avatar"],
+                "followersCount": user.get("followersCount", 0),
+                "followsCount": user.get("followsCount", 0),
                 "postsCount": sum(1 for r in self.records.values() if r["did"] == user["did"]),
             }
         )

@@ -442,7 +442,11 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
     ) -> Response:
         pid = page["id"]
         if not edge:
-            return JSONResponse({"id": pid, "name": page["name"]})
+            view: dict[str, Any] = {"id": pid, "name": page["name"]}
+            for key, default in (("followers_count", 250), ("fan_count", 240)):
+                if key in _fields(params):  # account-level figures (tests may set them)
+                    view[key] = page.get(key, default)
+            return JSONResponse(view)
         if request.method == "POST" and edge in ("feed", "photos"):
             if tok.kind != "page" or tok.page_id != pid:
                 return graph_error(
@@ -560,9 +564,18 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
         if "instagram_content_publish" not in tok.scopes and request.method == "POST":
             return graph_error("(#10) Application does not have permission for this action", 10)
         if not edge:
-            return JSONResponse(
-                {k: ig[k] for k in ("id", "username", "name", "profile_picture_url")}
-            )
+            view = {k: ig[k] for k in ("id", "username", "name", "profile_picture_url")}
+            for key, default in (
+                ("followers_count", 310),
+                ("follows_count", 90),
+                ("media_count", 25),
+            ):
+                if key in _fields(params):  # account-level figures (tests may set them)
+                    view[key] = ig.get(key, default)
+            return JSONResponse(view)
+        if edge == "insights" and request.method == "GET":  # account insights, period=day
+            values = ig.get("insights") or {"reach": 900, "profile_views": 35}
+            return insights(igid, params, values, lambda m: f"(#100) metric[0] must be one of: {m}")
         if edge == "media" and request.method == "POST":
             return await ig_create_container(igid, params)
         if edge == "media" and request.method == "GET":

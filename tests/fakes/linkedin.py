@@ -508,6 +508,28 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
         }
         return JSONResponse({"elements": [element], "paging": {"count": 10, "start": 0}})
 
+    async def network_sizes(request: Request) -> Response:
+        """Followers of an organization (account-level figure)."""
+        tok = gate(request, versioned=True)
+        if isinstance(tok, Response):
+            return tok
+        urn = unquote(request.path_params["urn"])
+        oid = urn.rsplit(":", 1)[-1]
+        org = next((o for o in state.organizations if str(o["id"]) == oid), None)
+        if org is None or request.query_params.get("edgeType") != "COMPANY_FOLLOWED_BY_MEMBER":
+            return _li_error(400, "Invalid organization or edgeType")
+        return JSONResponse({"firstDegreeSize": org.get("followers", 1200)})
+
+    async def member_followers(request: Request) -> Response:
+        """The member's follower count (needs r_member_profileAnalytics)."""
+        tok = gate(request, versioned=True)
+        if isinstance(tok, Response):
+            return tok
+        if "r_member_profileAnalytics" not in tok.scopes:
+            return denied("memberFollowersCount.FINDER-me")
+        count = int(state.member.get("followers", 530))
+        return JSONResponse({"elements": [{"memberFollowersCount": count}]})
+
     async def images(request: Request) -> Response:
         tok = gate(request, versioned=True)
         if isinstance(tok, Response):
@@ -554,5 +576,7 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
         Route("/rest/organizationalEntityShareStatistics", share_statistics, methods=["GET"]),
         Route("/v2/organizationalEntityShareStatistics", share_statistics, methods=["GET"]),
         Route("/rest/memberCreatorPostAnalytics", member_analytics, methods=["GET"]),
+        Route("/rest/networkSizes/{urn:path}", network_sizes, methods=["GET"]),
+        Route("/rest/memberFollowersCount", member_followers, methods=["GET"]),
     ]
     return routes

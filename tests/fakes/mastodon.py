@@ -43,6 +43,9 @@ class MastodonFake(FakeServer):
             "acct": username,
             "display_name": "Founder Example",
             "avatar": "https://files.example/avatar.png",
+            "followers_count": 64,
+            "following_count": 30,
+            "statuses_count": 12,
         }
         self.oauth = OAuthProvider(
             clients={}, user_id=self.account["id"], access_ttl=None, issue_refresh=False

@@ -240,6 +240,17 @@ def _routes(fake: ThreadsFake) -> list[BaseRoute]:
                 return JSONResponse({"data": [media_view(m) for m in items[:limit]]})
             if edge == "threads_publish" and method == "POST":
                 return await publish(tok, p)
+            if edge == "threads_insights" and method == "GET":  # account-level insights
+                figures = {"followers_count": 75, "views": 410, **state.user.get("insights", {})}
+                data = []
+                for name in str(p.get("metric", "")).split(","):
+                    if name == "followers_count":
+                        data.append({"name": name, "total_value": {"value": figures[name]}})
+                    elif name == "views":
+                        data.append({"name": name, "period": "day", "values": [
+                            {"value": figures[name], "end_time": "2026-01-01T08:00:00+0000"}
+                        ]})  # fmt: skip
+                return JSONResponse({"data": data})
             if edge == "threads_publishing_limit":
                 return JSONResponse(
                     {

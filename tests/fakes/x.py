@@ -60,6 +60,10 @@ class XFake(FakeServer):
         self._window_start = time.time()
         self._posts_in_window = 0
         self.metrics: dict[str, dict[str, int]] = {}
+        # The user's public_metrics (account-level figures) served by /2/users/me.
+        self.account_metrics: dict[str, int] = {
+            "followers_count": 120, "following_count": 80, "tweet_count": 42, "listed_count": 1,
+        }  # fmt: skip
 
     @property
     def authorize_url(self) -> str:
@@ -112,6 +116,8 @@ class XFake(FakeServer):
         data = {k: self.user[k] for k in ("id", "name", "username")}
         if "profile_image_url" in fields:
             data["profile_image_url"] = self.user["profile_image_url"]
+        if "public_metrics" in fields:
+            data["public_metrics"] = dict(self.account_metrics)
         return JSONResponse({"data": data})
 
     async def create(self, request: Request) -> Response:

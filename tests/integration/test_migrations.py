@@ -19,6 +19,7 @@ from alembic import command
 EXPECTED_TABLES = {
     "users", "sessions", "businesses", "strategies", "content", "social_accounts",
     "analytics", "subscriptions", "usage_logs", "publish_attempts", "stripe_events",
+    "account_metrics", "goal_values", "strategy_proposals",
 }  # fmt: skip
 
 

@@ -197,6 +197,19 @@ class Metrics:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class AccountMetrics:
+    """Account-level figures today. None = the platform does not report it (store NULL)."""
+
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+    profile_views: int | None = None
+    reach: int | None = None
+    impressions: int | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
 def as_int(value: Any) -> int | None:
     """A platform's counter as an int; None when absent or not a number (store NULL)."""
     try:
@@ -367,6 +380,11 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         """Current counters of a published post."""
+
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Today's account figures (followers...). Platforms override; the default
+        reports nothing, which is stored as NULLs, never zeros."""
+        return AccountMetrics()
 
     # ---- helpers
     def client(self, base_url: str = "", **kwargs: Any) -> httpx.Client:

@@ -27,6 +27,7 @@ import httpx
 import regex
 
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
     AccountRef,
     AuthError,
     ConnectedAccount,
@@ -40,6 +41,7 @@ from aigrowth.social.connectors.base import (
     ReconnectRequired,
     RetryableError,
     TokenSet,
+    as_int,
     raise_for_response,
     send,
 )
@@ -406,6 +408,23 @@ class BlueskyConnector(Connector):
         if len(posted) >= len(parts):
             return self._result(ctx, posted, rkeys)
         return None
+
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Followers/follows/posts from the AppView's public profile (no views on Bluesky)."""
+        with self.client(self.appview) as http:
+            profile = self._call(
+                http,
+                "GET",
+                "app.bsky.actor.getProfile",
+                params={"actor": account.account_id},
+                what="Bluesky account metrics",
+            ).json()
+        return AccountMetrics(
+            followers=as_int(profile.get("followersCount")),
+            following=as_int(profile.get("followsCount")),
+            posts=as_int(profile.get("postsCount")),
+            raw={k: v for k, v in profile.items() if k.endswith("Count")},
+        )
 
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         with self.client(self.appview) as http:

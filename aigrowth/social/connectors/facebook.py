@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
+    AccountRef,
     ConnectedAccount,
     ConnectRequest,
     Metrics,
@@ -164,6 +166,23 @@ class FacebookConnector(FacebookLoginConnector):
         return None
 
     # ------------------------------------------------------------------ metrics
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """The Page's followers (fan_count, "likes", when followers_count is absent)."""
+        ctx = PublishContext(account=account, text="")
+        with self.client(self.api) as http:
+            page = self._call(
+                http,
+                "GET",
+                f"/{account.account_id}",
+                ctx,
+                what="Facebook Page followers",
+                params={"fields": "followers_count,fan_count"},
+            )
+        followers = as_int(page.get("followers_count"))
+        if followers is None:
+            followers = as_int(page.get("fan_count"))
+        return AccountMetrics(followers=followers, raw=page)
+
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         with self.client(self.api) as http:
             counts = self._call(

@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
+    AccountRef,
     ConnectedAccount,
     ConnectRequest,
     Metrics,
@@ -97,6 +99,32 @@ class InstagramConnector(ContainerConnector, FacebookLoginConnector):
             )
 
     # ------------------------------------------------------------------ metrics
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Followers and posts of the profile; yesterday's reach and profile views from
+        its insights (missing insights permission leaves those NULL)."""
+        ctx = PublishContext(account=account, text="")
+        with self.client(self.api) as http:
+            user = self._call(
+                http,
+                "GET",
+                f"/{account.account_id}",
+                ctx,
+                what="Instagram followers",
+                params={"fields": "followers_count,follows_count,media_count"},
+            )
+        try:
+            daily = self._insights(ctx, account.account_id, "reach,profile_views")
+        except PermanentError:
+            daily = {}
+        return AccountMetrics(
+            followers=as_int(user.get("followers_count")),
+            following=as_int(user.get("follows_count")),
+            posts=as_int(user.get("media_count")),
+            reach=as_int(daily.get("reach")),
+            profile_views=as_int(daily.get("profile_views")),
+            raw={"user": user, "insights": daily},
+        )
+
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         values = self._insights(ctx, remote_id, METRICS)
         return Metrics(

@@ -31,6 +31,7 @@ from urllib.parse import quote
 import httpx
 
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
     AccountRef,
     AuthError,
     ConnectedAccount,
@@ -422,6 +423,33 @@ class LinkedInConnector(Connector):
         return None
 
     # ------------------------------------------------------------------ metrics
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Followers of the Page (networkSizes) or of the member (memberFollowersCount,
+        which needs r_member_profileAnalytics: without it the figure stays NULL)."""
+        author = self.author(account)
+        with self.client(self.api) as http:
+            if author.startswith("urn:li:organization:"):
+                body = self._get(
+                    http,
+                    f"/rest/networkSizes/{quote(author, safe='')}",
+                    account.access_token,
+                    what="LinkedIn Page followers",
+                    params={"edgeType": "COMPANY_FOLLOWED_BY_MEMBER"},
+                )
+                return AccountMetrics(followers=as_int(body.get("firstDegreeSize")), raw=body)
+            try:
+                body = self._get(
+                    http,
+                    "/rest/memberFollowersCount",
+                    account.access_token,
+                    what="LinkedIn followers",
+                    params={"q": "me"},
+                )
+            except PermanentError as exc:
+                return AccountMetrics(raw={"unavailable": exc.message})
+        elements = body.get("elements") or [{}]
+        return AccountMetrics(followers=as_int(elements[0].get("memberFollowersCount")), raw=body)
+
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         with self.client(self.api) as http:
             if self.author(ctx.account).startswith("urn:li:organization:"):

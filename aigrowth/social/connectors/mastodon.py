@@ -22,6 +22,7 @@ from typing import Any
 
 from aigrowth.settings import get_settings
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
     AccountRef,
     ConnectedAccount,
     Connector,
@@ -32,6 +33,7 @@ from aigrowth.social.connectors.base import (
     PublishContext,
     PublishResult,
     RetryableError,
+    as_int,
     oauth_client,
     oauth_token,
     send,
@@ -257,6 +259,23 @@ class MastodonConnector(Connector):
         if changed:
             ctx.remember(masto_posted=posted)
         return self._result(posted) if len(posted) >= len(parts) else None
+
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Followers/following/statuses from verify_credentials (no views on Mastodon)."""
+        with self.client(account.instance_url) as http:
+            me = send(
+                http,
+                "GET",
+                "/api/v1/accounts/verify_credentials",
+                headers={"Authorization": f"Bearer {account.access_token}"},
+                what="Mastodon account metrics",
+            ).json()
+        return AccountMetrics(
+            followers=as_int(me.get("followers_count")),
+            following=as_int(me.get("following_count")),
+            posts=as_int(me.get("statuses_count")),
+            raw={k: me.get(k) for k in ("followers_count", "following_count", "statuses_count")},
+        )
 
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         with self.client(ctx.account.instance_url) as http:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
     AccountRef,
     ConnectedAccount,
     ConnectRequest,
@@ -158,6 +159,27 @@ class ThreadsConnector(ContainerConnector):
         return data
 
     # ------------------------------------------------------------------ metrics
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Followers (total) and profile views (latest day) from the user insights."""
+        ctx = PublishContext(account=account, text="")
+        with self.client(self.api) as http:
+            body = self._call(
+                http,
+                "GET",
+                f"/{account.account_id}/threads_insights",
+                ctx,
+                what="Threads account insights",
+                params={"metric": "followers_count,views"},
+            )
+        followers: int | None = None
+        views: int | None = None
+        for item in body.get("data") or []:
+            if item.get("name") == "followers_count":
+                followers = as_int((item.get("total_value") or {}).get("value"))
+            elif item.get("name") == "views" and item.get("values"):
+                views = as_int(item["values"][-1].get("value"))  # most recent day
+        return AccountMetrics(followers=followers, profile_views=views, raw=body)
+
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         values = self._insights(ctx, remote_id, METRICS)
         reposts = as_int(values.get("reposts"))

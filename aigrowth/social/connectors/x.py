@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aigrowth.social.connectors.base import (
+    AccountMetrics,
     AccountRef,
     ConnectedAccount,
     Connector,
@@ -25,6 +26,7 @@ from aigrowth.social.connectors.base import (
     PublishContext,
     PublishResult,
     TokenSet,
+    as_int,
     oauth_client,
     oauth_token,
     raise_for_response,
@@ -243,6 +245,25 @@ class XConnector(Connector):
         if len(posted) >= len(parts):
             return self._result(ctx, posted)
         return None  # absent (or partly posted: publish continues the chain)
+
+    def fetch_account_metrics(self, account: AccountRef) -> AccountMetrics:
+        """Followers, following and post count from the user's public_metrics."""
+        with self.client(self.api) as http:
+            me = send(
+                http,
+                "GET",
+                "/2/users/me",
+                params={"user.fields": "public_metrics"},
+                headers=self._bearer(account.access_token),
+                what="X account metrics",
+            ).json()["data"]
+        pub = me.get("public_metrics") or {}
+        return AccountMetrics(
+            followers=as_int(pub.get("followers_count")),
+            following=as_int(pub.get("following_count")),
+            posts=as_int(pub.get("tweet_count")),
+            raw=pub,
+        )
 
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:
         with self.client(self.api) as http:
