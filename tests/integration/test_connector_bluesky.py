@@ -196,3 +196,31 @@ def test_disconnect_deletes_session(bsky, session):
     assert service.disconnect(account.id, user_id=account.user_id, session=session)
     assert session.get(SocialAccount, account.id) is None
     assert all(s["revoked"] for s in bsky.sessions.values())
+
+
+def test_published_record_links_long_tlds_byte_by_byte(bsky, session):
+    """Issue 15 #11: `https://acme.marketing/offer` was published without a link facet
+    (the old pattern allowed TLDs of at most 6 letters) while the preview showed a link."""
+    account = connect(session, bsky)
+    text = "Nouveauté 🎉 https://acme.marketing/offer. Also acme.photography!"
+    get_connector("bluesky").publish(ctx(session, account, text))
+    post = bsky.creates_of("post")[0]
+    assert post["text"] == text
+    # "Nouveauté 🎉 " is 10 + 1 + 4 + 1 = 16 bytes (é is 2 bytes, the emoji 4).
+    assert post["facets"] == [
+        {
+            "index": {"byteStart": 16, "byteEnd": 44},
+            "features": [
+                {"$type": "app.bsky.richtext.facet#link", "uri": "https://acme.marketing/offer"}
+            ],
+        },
+        {
+            "index": {"byteStart": 51, "byteEnd": 67},
+            "features": [
+                {"$type": "app.bsky.richtext.facet#link", "uri": "https://acme.photography"}
+            ],
+        },
+    ]
+    raw = text.encode()
+    assert raw[16:44] == b"https://acme.marketing/offer"
+    assert raw[51:67] == b"acme.photography"

@@ -92,3 +92,20 @@ def test_problem_json_detail_is_kept():
             commit=True,
         )
     assert "duplicate content" in info.value.message and info.value.status == 403
+
+
+def test_links_follow_the_atproto_reference_rules():
+    """Issue 15 #11: any http(s) URL is a link (long TLDs too); bare domains need a real
+    TLD; one trailing punctuation mark and an unbalanced ")" are trimmed."""
+    text = (
+        "Offer: https://acme.marketing/offer. (see https://intranet.example/a_b) "
+        "acme.photography/x, nope.notatld and https://x.com/(c)"
+    )
+    assert spans(text, detect_facets(text)) == [
+        ("link", "https://acme.marketing/offer"),
+        ("link", "https://intranet.example/a_b"),
+        ("link", "acme.photography/x"),
+        ("link", "https://x.com/(c)"),
+    ]
+    uris = [f["features"][0]["uri"] for f in detect_facets(text)]
+    assert uris[2] == "https://acme.photography/x"  # bare domains are published as https

@@ -25,6 +25,8 @@ from typing import Any
 
 import httpx
 import regex
+from twitter_text.regexp.valid_cctld import valid_cctld
+from twitter_text.regexp.valid_gtld import valid_gtld
 
 from aigrowth.social.connectors.base import (
     AccountMetrics,
@@ -51,19 +53,27 @@ _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _tid_lock = threading.Lock()
 _last_tid = 0
 
-# Patterns after the Bluesky docs ("Links, mentions, and rich text"), on str; offsets
-# are converted to UTF-8 bytes afterwards.
-_MENTION = regex.compile(
-    r"(?:^|(?<=[\s(]))@(([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+"
-    r"[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
-)
+# The reference rich-text rules of @atproto/api (`detectFacets`, packages/api/src/
+# rich-text), on str; offsets are converted to UTF-8 bytes afterwards. Any http(s) URL is
+# a link whatever its top-level domain; only bare domains and handles must end in a real
+# TLD (twitter-text's IANA list stands in for the `tlds` package).
+_MENTION = regex.compile(r"(?:^|(?<=[\s(]))@([a-zA-Z0-9.-]+)\b")
 _URL = regex.compile(
-    r"(?:^|(?<=[\s(]))(https?://(www\.)?[-a-zA-Z0-9@:%._+~#=]{1,256}\.[a-zA-Z0-9()]{1,6}\b"
-    r"([-\p{L}\p{N}()@:%_+.~#?&/=]*[-\p{L}\p{N}@%_+~#/=])?)"
+    r"(?:^|(?<=[\s(]))(?:(?P<scheme>https?://\S+)|(?P<domain>[a-z][a-z0-9]*(?:\.[a-z0-9]+)+)\S*)",
+    regex.IGNORECASE,
 )
 _TAG = regex.compile(
     r"(?:^|(?<=\s))[#\uff03]((?!\ufe0f)[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*[^\d\s\p{P}\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]+[^\s\u00AD\u2060\u200A\u200B\u200C\u200D\u20e2]*)?"
 )
+_TRAILING_PUNCT = regex.compile(r"\p{P}+$")
+
+
+def is_valid_domain(domain: str) -> bool:
+    """True when ``domain`` ends in a real top-level domain (@atproto's isValidDomain)."""
+    if "." not in domain:
+        return False
+    tld = domain.rsplit(".", 1)[1].lower()
+    return bool(valid_gtld.fullmatch(tld) or valid_cctld.fullmatch(tld))
 
 
 def make_tid(now_us: int | None = None) -> str:
@@ -91,51 +101,47 @@ def _byte_span(text: str, start: int, end: int) -> tuple[int, int]:
     return b_start, b_start + len(text[start:end].encode("utf-8"))
 
 
+def _facet(text: str, start: int, end: int, feature: dict[str, Any]) -> dict[str, Any]:
+    b_start, b_end = _byte_span(text, start, end)
+    return {"index": {"byteStart": b_start, "byteEnd": b_end}, "features": [feature]}
+
+
 def detect_facets(text: str, resolve_handle: Any = None) -> list[dict[str, Any]]:
     """Rich-text facets for links, mentions (resolved to DIDs) and hashtags.
 
-    `resolve_handle(handle) -> did | None`; unresolvable mentions stay plain text.
+    Follows @atproto/api's ``detectFacets``: a link is any ``http(s)://`` run of
+    non-space characters, or a bare domain with a real TLD (published as https://...);
+    one trailing ``.,;:!?`` is trimmed, and a trailing ``)`` when the URL has no ``(``.
+    ``resolve_handle(handle) -> did | None``; unresolvable mentions stay plain text.
     """
     facets: list[dict[str, Any]] = []
-    for m in _URL.finditer(text):
-        url = m.group(1)
-        start, end = _byte_span(text, m.start(1), m.end(1))
-        facets.append(
-            {
-                "index": {"byteStart": start, "byteEnd": end},
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
-            }
-        )
-    url_spans = [(f["index"]["byteStart"], f["index"]["byteEnd"]) for f in facets]
     for m in _MENTION.finditer(text):
-        handle = m.group(1).lower()
-        did = resolve_handle(handle) if resolve_handle else None
-        if not did:
-            continue
-        start, end = _byte_span(text, m.start(), m.end())
-        if any(s <= start < e for s, e in url_spans):
-            continue
-        facets.append(
-            {
-                "index": {"byteStart": start, "byteEnd": end},
-                "features": [{"$type": "app.bsky.richtext.facet#mention", "did": did}],
-            }
-        )
+        handle = m.group(1)
+        if not is_valid_domain(handle) and not handle.endswith(".test"):
+            continue  # probably not a handle
+        did = resolve_handle(handle.lower()) if resolve_handle else None
+        if did:
+            link = {"$type": "app.bsky.richtext.facet#mention", "did": did}
+            facets.append(_facet(text, m.start(), m.end(), link))
+    for m in _URL.finditer(text):
+        uri = m.group(0)
+        if not m.group("scheme"):
+            if not is_valid_domain(m.group("domain")):
+                continue
+            uri = "https://" + uri
+        end = m.end()
+        if uri[-1] in ".,;:!?":
+            uri, end = uri[:-1], end - 1
+        if uri.endswith(")") and "(" not in uri:
+            uri, end = uri[:-1], end - 1
+        link = {"$type": "app.bsky.richtext.facet#link", "uri": uri}
+        facets.append(_facet(text, m.start(), end, link))
     for m in _TAG.finditer(text):
-        if not m.group(1):
-            continue
-        tag = m.group(1).rstrip(".,;:!?")
+        tag = _TRAILING_PUNCT.sub("", (m.group(1) or "").strip())
         if not tag or len(tag) > 64:
             continue
-        start, end = _byte_span(text, m.start(), m.start(1) + len(tag))
-        if any(s <= start < e for s, e in url_spans):
-            continue
-        facets.append(
-            {
-                "index": {"byteStart": start, "byteEnd": end},
-                "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag}],
-            }
-        )
+        feature = {"$type": "app.bsky.richtext.facet#tag", "tag": tag}
+        facets.append(_facet(text, m.start(), m.start(1) + len(tag), feature))
     facets.sort(key=lambda f: f["index"]["byteStart"])
     return facets
 
