@@ -422,9 +422,9 @@ def _latest_per_post(bid: uuid.UUID, f: Filters) -> Any:
         .subquery()
     )
     return (
-        ST.join(
-            latest, sa.and_(S.content_id == latest.c.content_id, S.day == latest.c.day)
-        ).join(CT, C.id == S.content_id)
+        ST.join(latest, sa.and_(S.content_id == latest.c.content_id, S.day == latest.c.day)).join(
+            CT, C.id == S.content_id
+        )
     ), [
         C.business_id == bid,
         C.published_at >= _start_instant(f.start),
@@ -649,3 +649,74 @@ def filter_options(
         ],
         "pillars": [(r[0], r[0]) for r in pillars],
     }
+
+
+# ------------------------------------------------------------------------ export
+POST_COLUMNS = (
+    "day", "post_id", "platform", "account", "pillar", "format", "published_at",
+    "impressions", "reach", "likes", "comments", "shares", "saves", "clicks",
+    "engagement_rate", "url",
+)  # fmt: skip
+ACCOUNT_COLUMNS = (
+    "day", "account_id", "platform", "account", "followers", "following", "posts",
+    "profile_views", "reach", "impressions",
+)  # fmt: skip
+
+
+def export_posts_query(
+    business_id: uuid.UUID | str, f: Filters, *, user_id: uuid.UUID, session: Session
+) -> Any:
+    """Per-post daily rows of the period (the CSV export), in (day, post) order."""
+    bid = _owned(business_id, user_id, session)
+    return (
+        sa.select(
+            S.day,
+            S.content_id,
+            S.platform,
+            SA.handle,
+            C.pillar,
+            _format_expr(),
+            C.published_at,
+            S.impressions,
+            S.reach,
+            S.likes,
+            S.comments,
+            S.shares,
+            S.saves,
+            S.clicks,
+            S.engagement_rate,
+            C.remote_url,
+        )
+        .select_from(ST.join(CT, C.id == S.content_id).outerjoin(SAT, SA.id == C.social_account_id))
+        .where(S.business_id == bid, S.day >= f.start, S.day <= f.end, *_post_filters(f))
+        .order_by(S.day, S.content_id)
+    )
+
+
+def export_accounts_query(
+    business_id: uuid.UUID | str, f: Filters, *, user_id: uuid.UUID, session: Session
+) -> Any:
+    """Account figures per day of the period (the CSV export)."""
+    bid = _owned(business_id, user_id, session)
+    query = (
+        sa.select(
+            A.day,
+            A.social_account_id,
+            A.platform,
+            SA.handle,
+            A.followers,
+            A.following,
+            A.posts,
+            A.profile_views,
+            A.reach,
+            A.impressions,
+        )
+        .select_from(AT.join(SAT, SA.id == A.social_account_id))
+        .where(A.business_id == bid, A.day >= f.start, A.day <= f.end)
+        .order_by(A.day, A.social_account_id)
+    )
+    if f.platform:
+        query = query.where(A.platform == f.platform)
+    if f.account_id:
+        query = query.where(A.social_account_id == uuid.UUID(f.account_id))
+    return query

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Route
 
 from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
+from aigrowth.analytics.routes import ROUTES as ANALYTICS_ROUTES
 from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
 from aigrowth.http.health import health
 from aigrowth.ops.routes import ROUTES as OPS_ROUTES
@@ -20,6 +21,7 @@ ROUTES: list[BaseRoute] = [
     *SOCIAL_ROUTES,
     *ACCOUNT_ROUTES,
     *CONTENT_ROUTES,
+    *ANALYTICS_ROUTES,
     *OPS_ROUTES,
 ]
 
