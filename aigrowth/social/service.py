@@ -14,11 +14,9 @@ Errors: connectors' RetryableError / PermanentError / UnknownOutcomeError pass t
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,6 +44,12 @@ from aigrowth.social.connectors.base import (
     TokenSet,
     get_connector,
     make_pkce_pair,
+)
+from aigrowth.social.connectors.netguard import (
+    UnresolvableHostError,
+    UnsafeDestinationError,
+    port_problem,
+    resolve_checked,
 )
 from aigrowth.social.models import AccountStatus, MastodonApp, SocialAccount
 
@@ -90,27 +94,14 @@ def normalize_server_url(raw: str) -> str:
     return urlunsplit((parts.scheme, netloc, "", "", ""))
 
 
-def _address_problem(address: str) -> str | None:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_private:
-        return "a private network address"
-    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        return "a reserved address"
-    return None
-
-
 def check_public_url(url: str, *, allow_private: bool | None = None) -> str:
     """Normalise a user-entered server URL and refuse non-public destinations.
 
-    Resolves the host name and checks every address (a name that resolves to both a
-    public and a private address is refused). Plain http is allowed only together with
-    private networks (local development and tests). Returns the normalised URL.
+    Resolves the host name and checks every address, IPv4 wrapped in IPv6 included (a
+    name that resolves to both a public and a private address is refused); only https
+    on port 443. Plain http and other ports are allowed only together with private
+    networks (local development and tests). Returns the normalised URL. This is the
+    early, friendly check; every later request is checked again (netguard).
     """
     normalized = normalize_server_url(url)
     if allow_private is None:
@@ -118,22 +109,16 @@ def check_public_url(url: str, *, allow_private: bool | None = None) -> str:
     parts = urlsplit(normalized)
     if allow_private:
         return normalized
-    if parts.scheme != "https":
-        raise UnsafeURLError("The server must use https://.")
+    problem = port_problem(parts.scheme, parts.port)
+    if problem:
+        raise UnsafeURLError(problem)
     host = parts.hostname or ""
-    port = parts.port or 443
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+        resolve_checked(host, parts.port or 443)
+    except UnresolvableHostError as exc:
         raise SocialError(f"We could not find the server {host}. Check the address.") from exc
-    if not infos:
-        raise SocialError(f"We could not find the server {host}. Check the address.")
-    for info in infos:
-        problem = _address_problem(str(info[4][0]))
-        if problem:
-            raise UnsafeURLError(
-                f"{host} points to {problem}. Only public servers can be connected."
-            )
+    except UnsafeDestinationError as exc:
+        raise UnsafeURLError(f"{exc.message} Only public servers can be connected.") from exc
     return normalized
 
 

@@ -6,8 +6,17 @@ import socket
 
 import pytest
 
+from aigrowth.settings import reset_settings_cache
 from aigrowth.social import service
-from aigrowth.social.connectors.base import parse_retry_after
+from aigrowth.social.connectors import netguard
+from aigrowth.social.connectors.base import (
+    AccountRef,
+    ConnectRequest,
+    PermanentError,
+    RetryableError,
+    get_connector,
+    parse_retry_after,
+)
 
 
 @pytest.mark.parametrize(
@@ -98,3 +107,138 @@ def test_parse_retry_after_forms():
     assert parse_retry_after({}, now=now) is None
     date = "Tue, 14 Nov 2023 22:14:20 GMT"  # = now + 60 s
     assert parse_retry_after({"Retry-After": date}, now=now) == pytest.approx(60, abs=1)
+
+
+# ---- issue 15 #14: wrapped IPv4, ports, and a check on every request -----------------
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:0a00:0001::",  # 6to4 wrapping 10.0.0.1
+        "2002:7f00:0001::1",  # 6to4 wrapping 127.0.0.1
+        "2002:a9fe:a9fe::",  # 6to4 wrapping 169.254.169.254 (cloud metadata)
+        "64:ff9b::7f00:1",  # NAT64 wrapping 127.0.0.1
+        "64:ff9b:1::a00:1",  # local-use NAT64 wrapping 10.0.0.1
+        "::10.0.0.1",  # IPv4-compatible
+        "::ffff:192.168.0.1",  # IPv4-mapped
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+    ],
+)
+def test_ipv6_wrapping_a_private_ipv4_is_refused(monkeypatch, address):
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **kw: [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port))
+        ],
+    )
+    with pytest.raises(service.UnsafeURLError, match="points to"):
+        service.check_public_url("https://wrapped.example", allow_private=False)
+
+
+def test_ipv6_wrapping_a_public_ipv4_is_allowed():
+    assert netguard.address_problem("2002:5db8:d822::") is None  # 93.184.216.34
+    assert netguard.address_problem("2a00:1450:4001:80b::200e") is None
+
+
+def _public_dns(monkeypatch):
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **kw: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))
+        ],
+    )
+
+
+@pytest.mark.parametrize("url", ["https://example.org:8443", "https://example.org:22"])
+def test_non_standard_ports_are_refused(monkeypatch, url):
+    _public_dns(monkeypatch)
+    with pytest.raises(service.UnsafeURLError, match="Port"):
+        service.check_public_url(url, allow_private=False)
+    assert service.check_public_url(url, allow_private=True) == url
+
+
+def _account(platform: str, server: str) -> AccountRef:
+    return AccountRef(
+        platform=platform,
+        account_id="did:plc:alice",
+        access_token="at",
+        refresh_token="rt",
+        instance_url=server,
+        client_id="cid",
+        client_secret="cs",
+    )
+
+
+@pytest.fixture
+def no_private_network(monkeypatch, tmp_path):
+    monkeypatch.setenv("ALLOW_PRIVATE_NETWORK", "0")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    reset_settings_cache()
+    yield
+    reset_settings_cache()
+
+
+SERVER = "https://rebind.example"
+CALLS = {
+    "bluesky refresh": lambda: get_connector("bluesky").refresh(_account("bluesky", SERVER)),
+    "bluesky sign-in": lambda: get_connector("bluesky").complete_connect(
+        ConnectRequest(instance_url=SERVER, handle="alice.test", app_password="a-b-c-d")
+    ),
+    "mastodon revoke": lambda: get_connector("mastodon").revoke(_account("mastodon", SERVER)),
+    "mastodon token exchange": lambda: get_connector("mastodon").complete_connect(
+        ConnectRequest(instance_url=SERVER, client_id="c", client_secret="s", redirect_uri=SERVER),
+        code="the-code",
+    ),
+}
+
+
+@pytest.mark.parametrize("call", list(CALLS))
+def test_a_server_that_rebinds_to_loopback_is_refused_on_every_request(
+    monkeypatch, no_private_network, call
+):
+    """Checked public when connected, the name now resolves to 127.0.0.1: the request
+    is refused before anything is sent (it used to be sent to the loopback address)."""
+    connects: list[tuple] = []
+
+    def no_connect(address, *a, **kw):
+        connects.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "create_connection", no_connect)
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **kw: [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
+        ],
+    )
+    with pytest.raises(PermanentError, match="loopback"):
+        CALLS[call]()
+    assert connects == []
+
+
+def test_the_request_goes_to_the_address_that_was_checked(monkeypatch, no_private_network):
+    """One resolution per request, and the connection uses the checked address (a second
+    look-up could answer differently: DNS rebinding)."""
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])
+    lookups: list[str] = []
+    connects: list[tuple] = []
+    real_getaddrinfo = socket.getaddrinfo
+
+    def fake_getaddrinfo(host, port, *a, **kw):
+        if host == "pds.example":
+            lookups.append(host)
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real_getaddrinfo(host, port, *a, **kw)
+
+    def no_connect(address, *a, **kw):
+        connects.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", no_connect)
+    with pytest.raises(RetryableError):
+        get_connector("bluesky").refresh(_account("bluesky", "https://pds.example"))
+    assert lookups == ["pds.example"]
+    assert connects == [("93.184.216.34", 443)]

@@ -273,6 +273,9 @@ class Connector(abc.ABC):
     auth_kind: ClassVar[str] = "oauth"
     uses_pkce: ClassVar[bool] = True
     needs_instance: ClassVar[bool] = False  # user types a server (Mastodon)
+    # The servers this connector talks to were typed by users (Mastodon instance,
+    # Bluesky PDS): every request is SSRF-checked when it is made (netguard).
+    user_servers: ClassVar[bool] = False
     # Settings that must be set for this platform to be offered, and where to get them.
     required_settings: ClassVar[tuple[str, ...]] = ()
     register_url: ClassVar[str] = ""
@@ -388,7 +391,7 @@ class Connector(abc.ABC):
 
     # ---- helpers
     def client(self, base_url: str = "", **kwargs: Any) -> httpx.Client:
-        return http_client(base_url, **kwargs)
+        return http_client(base_url, guarded=self.user_servers, **kwargs)
 
 
 # ----------------------------------------------------------------- HTTP + errors
@@ -398,16 +401,25 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def http_client(base_url: str = "", **kwargs: Any) -> httpx.Client:
-    """The one way connectors make HTTP clients: fixed timeouts, no env proxies."""
+def http_client(base_url: str = "", *, guarded: bool = False, **kwargs: Any) -> httpx.Client:
+    """The one way connectors make HTTP clients: fixed timeouts, no env proxies.
+
+    `guarded`: the server was entered by a user (Mastodon instance, Bluesky PDS), so
+    every request is checked against SSRF at the moment it is made (netguard).
+    """
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
+    verify = kwargs.pop("verify", None) or _tls_context()
+    if guarded:
+        from aigrowth.social.connectors.netguard import GuardedTransport
+
+        kwargs["transport"] = GuardedTransport(verify=verify)
     return httpx.Client(
         base_url=base_url.rstrip("/") if base_url else "",
         timeout=kwargs.pop("timeout", None) or http_timeout(),
         headers=headers,
         follow_redirects=kwargs.pop("follow_redirects", False),
         trust_env=False,
-        verify=kwargs.pop("verify", None) or _tls_context(),
+        verify=verify,
         **kwargs,
     )
 
@@ -565,8 +577,10 @@ def oauth_client(
     token_endpoint_auth_method: str = "client_secret_post",
     pkce: bool = False,
     token: dict[str, Any] | None = None,
+    guarded: bool = False,
 ) -> Any:
-    """An authlib OAuth2Client (an httpx.Client) with our timeouts."""
+    """An authlib OAuth2Client (an httpx.Client) with our timeouts; `guarded` as in
+    :func:`http_client` (a Mastodon instance's token endpoint)."""
     from authlib.integrations.httpx_client import OAuth2Client
     from authlib.integrations.httpx_client._compat import httpx2  # httpx2 or httpx
 
@@ -585,6 +599,10 @@ def oauth_client(
         kwargs["code_challenge_method"] = "S256"
     if token is not None:
         kwargs["token"] = token
+    if guarded:
+        from aigrowth.social.connectors.netguard import guarded_httpx2_transport
+
+        kwargs["transport"] = guarded_httpx2_transport()
     return OAuth2Client(**kwargs)
 
 
@@ -592,6 +610,8 @@ def oauth_error(exc: Exception, *, what: str) -> ConnectorError:
     """Classify an authlib/httpx error raised during a token exchange or refresh."""
     from authlib.integrations.base_client.errors import OAuthError
 
+    if isinstance(exc, ConnectorError):
+        return exc  # already classified (an SSRF refusal before sending)
     if isinstance(exc, OAuthError):
         err = (exc.error or "").lower()
         desc = exc.description or exc.error or "rejected"

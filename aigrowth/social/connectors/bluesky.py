@@ -176,6 +176,7 @@ class BlueskyConnector(Connector):
     uses_pkce = False
     required_settings = ()
     register_url = "https://bsky.app/settings/app-passwords"
+    user_servers = True  # the PDS is the user's choice
 
     @property
     def appview(self) -> str:

@@ -58,6 +58,7 @@ class MastodonConnector(Connector):
     platform = "mastodon"
     label = "Mastodon"
     needs_instance = True
+    user_servers = True
     required_settings = ()
     register_url = "https://joinmastodon.org/servers"
 
@@ -87,6 +88,7 @@ class MastodonConnector(Connector):
             scope=SCOPES,
             token_endpoint_auth_method="client_secret_post",
             pkce=True,
+            guarded=True,
         )
 
     def begin_connect(self, req: ConnectRequest) -> str:
