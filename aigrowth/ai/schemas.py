@@ -122,3 +122,22 @@ class RepairedPost(_Strict):
 
 class RepairBatchOut(_Strict):
     posts: list[RepairedPost]
+
+
+ChangeArea = Literal["pillars", "cadence", "times", "formats", "platforms", "other"]
+
+
+class StrategyChange(_Strict):
+    area: ChangeArea
+    item: str = Field(max_length=120, description="What changes: a pillar, platform or format")
+    before: str = Field(max_length=200)
+    after: str = Field(max_length=200)
+    why: str = Field(min_length=1, max_length=600, description="The figures that justify it")
+
+
+class ReplanOut(_Strict):
+    """A re-plan from results: the next strategy version and what changed, with reasons."""
+
+    summary: str = Field(min_length=1, max_length=1200)
+    changes: list[StrategyChange] = Field(max_length=12)
+    strategy: StrategyOut

@@ -30,6 +30,7 @@ from aigrowth.ai.schemas import (
     PostOut,
     RepairBatchOut,
     RepairedPost,
+    ReplanOut,
     RewriteOut,
     StrategyOut,
 )
@@ -625,3 +626,72 @@ def _offline_rewrite(content: Content, feedback: str) -> tuple[str, list[str], l
     if text == content.text.strip():
         text = text.rstrip() + "\n\n" + "Tell us what you think."
     return text, tags, parts
+
+
+# ------------------------------------------------------------------ re-plan
+REPLAN_MAX_TOKENS = 4000
+
+
+def replan_strategy(
+    business_id: uuid.UUID | str,
+    strategy: dict[str, Any],
+    results: dict[str, Any],
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    client: LLMClient | None = None,
+    today: date | None = None,
+) -> tuple[ReplanOut | None, str, str]:
+    """The next strategy version from the period's results, as (proposal, source, model).
+
+    The proposal is None when the results support no change. Raises ValueError (a plain
+    message) with too little data: under replan_rules.MIN_POSTS published posts, or no
+    measured engagement. With no key the offline rules decide; otherwise the strategy
+    model does (metered like a strategy), and its texts are cleaned like a strategy's.
+    """
+    from aigrowth.ai.replan_rules import MIN_POSTS, offline_replan
+
+    business = require_business(business_id, user_id=user_id, session=session)
+    client = client if client is not None else make_client()
+    run = _Run(session, user_id, business.id)
+    if client is None:
+        proposal = offline_replan(strategy, results)
+        run.record_offline("ai_strategy")
+        return proposal, "offline", OFFLINE_MODEL
+    published = int(results.get("published_posts") or 0)
+    if published < MIN_POSTS:
+        offline_replan(strategy, results)  # raises the same plain message
+    system, user = prompts.replan_messages(
+        business_profile(business), strategy, results, today or utcnow().date()
+    )
+    allowed = {p["platform"] for p in strategy.get("platforms") or []} | set(
+        business.platforms or []
+    )
+
+    def check(data: ReplanOut) -> None:
+        extra = {p.platform for p in data.strategy.platforms} - allowed
+        if extra:
+            raise ValueError(f"platforms must stay within {', '.join(sorted(allowed))}")
+
+    result = run.ask(
+        client,
+        ReplanOut,
+        system,
+        user,
+        kind="ai_strategy",
+        model=get_settings().llm_model_strategy,
+        max_tokens=REPLAN_MAX_TOKENS,
+        check=check,
+    )
+    parsed: ReplanOut = result.data  # type: ignore[assignment]
+    output_filter = OutputFilter(user_texts(business))
+    cleaned = ReplanOut.model_validate(
+        {
+            "summary": output_filter.clean(parsed.summary),
+            "changes": [
+                {**c.model_dump(), "why": output_filter.clean(c.why)} for c in parsed.changes
+            ],
+            "strategy": _clean_strategy(parsed.strategy, output_filter),
+        }
+    )
+    return (cleaned if cleaned.changes else None), "ai", result.model

@@ -268,6 +268,10 @@ class FakeLLM:
     # ------------------------------------------------------------------ content
     def _answer(self, first_user: str, user: str) -> tuple[str, dict[str, Any]]:
         business = _block(first_user, "business_data") or {}
+        if "<results>" in first_user:
+            return "replan", self._replan(
+                _block(first_user, "strategy") or {}, _block(first_user, "results") or {}
+            )
         if "<slots>" in first_user:
             return "posts", self._posts(business, _block(first_user, "slots") or [])
         if "<posts>" in first_user:
@@ -277,6 +281,28 @@ class FakeLLM:
                 _block(first_user, "post") or {}, _block(first_user, "feedback") or {}
             )
         return "strategy", self._strategy(business)
+
+    def _replan(self, strategy: dict[str, Any], results: dict[str, Any]) -> dict[str, Any]:
+        """Raise the best-rated pillar's share by 10 points, taken from the largest other."""
+        rated = [p for p in results.get("pillars") or [] if p.get("engagement_rate") is not None]
+        pillars = strategy.get("pillars") or []
+        if not rated or len(pillars) < 2:
+            return {"summary": "Nothing to change yet.", "changes": [], "strategy": strategy}
+        best = max(rated, key=lambda p: p["engagement_rate"])
+        win = next(p for p in pillars if p["name"] == best["key"])
+        lose = max((p for p in pillars if p is not win), key=lambda p: p["share"])
+        before = (win["share"], lose["share"])
+        step = min(10, lose["share"] - 1)
+        win["share"] += step
+        lose["share"] -= step
+        rate = f"{best['engagement_rate']:.1%} over {best['posts']} posts"
+        changes = [
+            {"area": "pillars", "item": win["name"], "before": f"{before[0]}%",
+             "after": f"{win['share']}%", "why": f"Best engagement: {rate}"},
+            {"area": "pillars", "item": lose["name"], "before": f"{before[1]}%",
+             "after": f"{lose['share']}%", "why": f"Makes room for {win['name']} ({rate})"},
+        ]  # fmt: skip
+        return {"summary": f"Lean into {win['name']}.", "changes": changes, "strategy": strategy}
 
     def _strategy(self, business: dict[str, Any]) -> dict[str, Any]:
         wanted = business.get("platforms") or ["linkedin", "x", "instagram"]
