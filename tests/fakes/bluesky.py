@@ -22,7 +22,7 @@ import json
 import re
 import secrets
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import grapheme
 from starlette.requests import Request
@@ -58,6 +58,8 @@ def fake_cid(data: Any) -> str:
 
 
 class BlueskyFake(FakeServer):
+    create_paths: ClassVar[dict[str, str]] = {"post": "/xrpc/com.atproto.repo.createRecord"}
+
     def __init__(
         self,
         *,

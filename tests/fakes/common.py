@@ -13,7 +13,9 @@ under test uses its real HTTP client, timeouts and error handling. Reuse:
         fake.faults.fail_after_accept(1, path="/thing")    # handle, then answer 500
         fake.faults.hang_after_accept(1, seconds=3)        # handle, then stall
         fake.faults.fail_before(1, status=503)             # 503 without handling
-        fake.creates                           # [(kind, payload), ...] every create handled
+        fake.faults.slow_accept(1, seconds=3)  # wait, then handle (created late), answer
+        fake.creates                           # [(kind, payload), ...] every create accepted
+        fake.create_calls("thing")             # every create call, refused ones included
         fake.calls                             # [Call(method, path, headers, body), ...]
 
 Fault rules apply to matching requests only (`method`, `path` prefix) and are consumed
@@ -28,6 +30,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import re
 import secrets
 import socket
 import threading
@@ -35,7 +38,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import uvicorn
@@ -80,7 +83,7 @@ async def request_params(request: Request) -> dict[str, Any]:
 # ------------------------------------------------------------------------- faults
 @dataclass
 class FaultRule:
-    kind: str  # "before" | "after" | "hang"
+    kind: str  # "before" | "after" | "hang" | "slow"
     remaining: int
     status: int = 500
     headers: dict[str, str] = field(default_factory=dict)
@@ -195,6 +198,19 @@ class Faults:
         """Handle the request, then stall `seconds` before answering (client times out)."""
         self.add(FaultRule("hang", n, 200, {}, None, method, path, seconds))
 
+    def slow_accept(
+        self,
+        n: int = 1,
+        *,
+        seconds: float = 5.0,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Wait `seconds`, THEN handle the request (the post is created late), then
+        answer: a client with a shorter read timeout sees a timeout while the post
+        still appears afterwards; one with a longer timeout just waits."""
+        self.add(FaultRule("slow", n, 200, {}, None, method, path, seconds))
+
 
 @dataclass
 class Call:
@@ -243,6 +259,12 @@ class _FaultMiddleware:
             await _json(rule.status, rule.body, rule.headers)(scope, replay, send)
             return
         if rule is None:
+            await self.app(scope, replay, send)
+            return
+        if rule.kind == "slow":
+            # The client may give up meanwhile; the request is still handled (uvicorn
+            # drops the answer to a closed connection).
+            await asyncio.sleep(rule.seconds)
             await self.app(scope, replay, send)
             return
 
@@ -296,6 +318,15 @@ class FakeServer:
 
     def calls_to(self, path: str, method: str | None = None) -> list[Call]:
         return [c for c in self.calls if c.path == path and (method is None or c.method == method)]
+
+    # kind → regular expression of the path of the POST that makes such a post visible
+    create_paths: ClassVar[dict[str, str]] = {}
+
+    def create_calls(self, kind_or_path: str) -> list[Call]:
+        """Every create CALL received, refused ones included (`creates` holds only the
+        accepted ones): a kind of `create_paths` or an exact path, POST only."""
+        pattern = self.create_paths.get(kind_or_path) or re.escape(kind_or_path)
+        return [c for c in self.calls if c.method == "POST" and re.fullmatch(pattern, c.path)]
 
     @property
     def base_url(self) -> str:

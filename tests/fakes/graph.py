@@ -28,7 +28,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from starlette.requests import Request
@@ -193,6 +193,11 @@ THROTTLE_MESSAGES = {
 
 class GraphFake(FakeServer):
     """graph.facebook.com + the www.facebook.com dialog on one local server."""
+
+    create_paths: ClassVar[dict[str, str]] = {
+        "fb_post": r"/v[0-9.]+/[0-9]+/feed",
+        "ig_publish": r"/v[0-9.]+/[0-9]+/media_publish",
+    }
 
     def __init__(self, **state: Any) -> None:
         super().__init__()
@@ -491,7 +496,6 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
     async def create_fb_post(
         pid: str, message: str, link: str | None, attached: list[str], *, record: dict
     ) -> Response:
-        fake.record_create("fb_post", {"page_id": pid, **record})
         recent = [
             p
             for p in state.posts.values()
@@ -502,6 +506,7 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
         ]
         if recent:
             return graph_error("(#506) Duplicate status message", 506)
+        fake.record_create("fb_post", {"page_id": pid, **record})  # accepted ones only
         post_id = f"{pid}_{state.new_id('3')}"
         state.posts[post_id] = {
             "id": post_id,
@@ -660,7 +665,6 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
     async def ig_publish(igid: str, params: dict[str, Any]) -> Response:
         cid = str(params.get("creation_id", ""))
         state.publish_calls.append({"ig_user": igid, "creation_id": cid})
-        fake.record_create("ig_publish", {"ig_user": igid, "creation_id": cid})
         c = state.containers.get(cid)
         if c is None or c["ig_user"] != igid:
             return graph_error("(#100) Param creation_id is not a valid container", 100)
@@ -675,6 +679,7 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
         if state.ig_quota_used >= IG_QUOTA_TOTAL:
             return graph_error("Application request limit reached", 9, subcode=2207042)
         state.ig_quota_used += 1
+        fake.record_create("ig_publish", {"ig_user": igid, "creation_id": cid})  # accepted
         mid = state.new_id("179")
         shortcode = secrets.token_urlsafe(8).replace("-", "a").replace("_", "b")
         state.media[mid] = {

@@ -10,7 +10,10 @@ posts and knobs. Behaviour from PLATFORMS.md:
 - commentary is "little text": the stored text stops at the first unescaped reserved
   character (``state.posts[urn]["text"]`` is what readers see), so a test can prove
   the escaping;
-- the same commentary again → 422 ``DUPLICATE_POST`` naming the existing URN;
+- the same commentary again → 422 ``DUPLICATE_POST`` naming the existing URN (a call
+  in ``state.create_calls``/``create_calls("post")``, not in ``creates``);
+- ``state.timeline_lag_s``: a new post shows in ``GET /rest/posts?q=author`` only that
+  many seconds later, as on the real platform;
 - revoked token → 401 serviceErrorCode 65601, unknown/expired token → 401 65600;
 - 429 without any rate-limit header;
 - analytics: ``organizationalEntityShareStatistics`` (pages) and
@@ -24,7 +27,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import quote, unquote
 
 from starlette.requests import Request
@@ -102,6 +105,8 @@ class LinkedInState:
     )
     refresh_enabled: bool = False
     clock_offset: float = 0.0
+    # Like the real API: a new post shows in the author's post list this much later.
+    timeline_lag_s: float = 0.0
     tokens: dict[str, LiToken] = field(default_factory=dict)
     refresh_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     codes: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -145,6 +150,8 @@ def _oauth_error(error: str, description: str, status: int = 400) -> JSONRespons
 
 class LinkedInFake(FakeServer):
     """www.linkedin.com (OAuth) and api.linkedin.com on one local server."""
+
+    create_paths: ClassVar[dict[str, str]] = {"post": "/rest/posts"}
 
     def __init__(self, **state: Any) -> None:
         super().__init__()
@@ -341,7 +348,6 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
         except ValueError:
             return _li_error(400, "Malformed JSON body")
         state.create_calls.append({"headers": dict(request.headers), "body": body})
-        fake.record_create("post", body)
         author = str(body.get("author", ""))
         if not may_write(tok, author):
             return denied("partnerApiPostsExternal.CREATE.20251101")
@@ -380,6 +386,7 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
                     code="UNPROCESSABLE_ENTITY",
                 )
         urn = f"urn:li:share:{next(state._ids)}"
+        fake.record_create("post", body)  # accepted creates only; refused ones are calls
         state.posts[urn] = {
             "id": urn,
             "author": author,
@@ -422,8 +429,13 @@ def _routes(fake: LinkedInFake) -> list[BaseRoute]:
             # Reading a member's own posts is a closed permission for most apps.
             return denied("partnerApiPostsExternal.FINDER-author.20251101")
         count = int(q.get("count", 10))
+        shown_before = (state.now() - state.timeline_lag_s) * 1000
         items = sorted(
-            (p for p in state.posts.values() if p["author"] == author),
+            (
+                p
+                for p in state.posts.values()
+                if p["author"] == author and p["created"] <= shown_before
+            ),
             key=lambda p: p["created"],
             reverse=True,
         )

@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import grapheme
 from starlette.requests import Request
@@ -34,6 +34,8 @@ def _err(status: int, message: str, headers: dict | None = None) -> JSONResponse
 
 
 class MastodonFake(FakeServer):
+    create_paths: ClassVar[dict[str, str]] = {"status": "/api/v1/statuses"}
+
     def __init__(self, *, max_characters: int = 500, username: str = "founder") -> None:
         super().__init__()
         self.max_characters = max_characters

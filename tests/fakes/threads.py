@@ -18,7 +18,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -104,6 +104,8 @@ class ThreadsState:
 
 class ThreadsFake(FakeServer):
     """threads.net (OAuth dialog) and graph.threads.net on one local server."""
+
+    create_paths: ClassVar[dict[str, str]] = {"publish": r"/v1\.0/[0-9]+/threads_publish"}
 
     def __init__(self, **state: Any) -> None:
         super().__init__()
@@ -320,7 +322,6 @@ def _routes(fake: ThreadsFake) -> list[BaseRoute]:
     async def publish(tok: ThToken, p: dict[str, Any]) -> Response:
         cid = str(p.get("creation_id", ""))
         state.publish_calls.append({"creation_id": cid})
-        fake.record_create("publish", {"creation_id": cid})
         c = state.containers.get(cid)
         if c is None:
             return graph_error("(#100) Param creation_id is not a valid container", 100)
@@ -331,6 +332,7 @@ def _routes(fake: ThreadsFake) -> list[BaseRoute]:
         if state.quota_used >= QUOTA_TOTAL:
             return graph_error("User has reached the 24h publishing limit", 4, subcode=2207042)
         state.quota_used += 1
+        fake.record_create("publish", {"creation_id": cid})  # accepted ones only
         mid = state.new_id("1800")
         code = secrets.token_urlsafe(8).replace("-", "a").replace("_", "b")
         state.media[mid] = {

@@ -8,6 +8,8 @@ upload, problem-JSON errors and x-rate-limit-* headers.
         x.tweets                # {id: {...}} everything created
         x.oauth.revoke_all()    # every token now answers 401 / invalid_grant
         x.post_limit = 2        # POST /2/tweets per window before 429
+        x.timeline_lag_s = 5    # new tweets show in the timeline 5 s later (like X)
+        x.create_calls("tweet") # every POST /2/tweets, duplicates refused with 403 too
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import itertools
 import time
 import unicodedata
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,9 +37,19 @@ def problem(
 class XFake(FakeServer):
     client_id = "x-client-id"
     client_secret = "x-client-secret"
+    create_paths: ClassVar[dict[str, str]] = {"tweet": "/2/tweets"}
 
-    def __init__(self, *, user_id: str = "1500000000000000001", username: str = "founder") -> None:
+    def __init__(
+        self,
+        *,
+        user_id: str = "1500000000000000001",
+        username: str = "founder",
+        timeline_lag_s: float = 0.0,
+    ) -> None:
         super().__init__()
+        # Like the real X: a new tweet shows in the user timeline only this much later
+        # (reading it by id works at once).
+        self.timeline_lag_s = timeline_lag_s
         self.user = {
             "id": user_id,
             "name": "Founder Example",
@@ -223,7 +235,12 @@ class XFake(FakeServer):
         owner = request.path_params["uid"]
         fields = request.query_params.get("tweet.fields", "")
         limit = min(100, max(5, int(request.query_params.get("max_results", "10"))))
-        mine = [t for t in self.tweets.values() if t["author_id"] == owner]
+        shown_before = time.time() - self.timeline_lag_s
+        mine = [
+            t
+            for t in self.tweets.values()
+            if t["author_id"] == owner and t["created_ts"] <= shown_before
+        ]
         mine.sort(key=lambda t: t["created_ts"], reverse=True)
         data = [self._view(t, fields) for t in mine[:limit]]
         body: dict[str, Any] = {"meta": {"result_count": len(data)}}
