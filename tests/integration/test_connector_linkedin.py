@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import Session
 from aigrowth.dbtypes import utcnow
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
+    DuplicateError,
     Media,
     PermanentError,
     PublishContext,
@@ -18,6 +20,7 @@ from aigrowth.social.connectors.base import (
     UnknownOutcomeError,
     get_connector,
 )
+from aigrowth.social.connectors.linkedin import LOOKUP_FORBIDDEN, post_url
 from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.linkedin import LinkedInFake, render_little_text
 from tests.fakes.social_support import (
@@ -137,19 +140,26 @@ def test_publish_escapes_little_text_and_reads_the_urn_header(li, session):
     assert result.url == f"https://www.linkedin.com/feed/update/{result.remote_id}/"
 
 
-def test_unknown_outcome_then_duplicate_is_success_with_the_existing_urn(li, session):
+def test_unknown_outcome_then_duplicate_names_the_existing_urn(li, session):
     (account,) = connect(session, li)
     connector = get_connector("linkedin")
     li.faults.fail_after_accept(1, path="/rest/posts", method="POST")
     with pytest.raises(UnknownOutcomeError):
         connector.publish(ctx_for(session, account, "Accepted, then 500"))
     (urn,) = li.state.posts
-    # A member's posts cannot be read back (403), so lookup cannot confirm either way...
-    assert connector.lookup(ctx_for(session, account, "Accepted, then 500")) is None
-    # ...and publishing again is safe: 422 DUPLICATE_POST names the post we already made.
-    again = connector.publish(ctx_for(session, account, "Accepted, then 500"))
-    assert again.remote_id == urn and again.extra.get("duplicate") is True
+    # A member's posts cannot be read back (403): lookup cannot tell, so it raises
+    # (never "absent", which would let the publisher post again blindly)...
+    with pytest.raises(PermanentError) as cannot_tell:
+        connector.lookup(ctx_for(session, account, "Accepted, then 500"))
+    assert cannot_tell.value.code == LOOKUP_FORBIDDEN and cannot_tell.value.status == 403
+    # ...and publishing again finds out: 422 DUPLICATE_POST names the post we already made.
+    with pytest.raises(DuplicateError) as dup:
+        connector.publish(ctx_for(session, account, "Accepted, then 500"))
+    assert dup.value.remote_id == urn and dup.value.url == post_url(urn)
+    assert "duplicate" in dup.value.message
     assert len(li.state.posts) == 1
+    # The refused create was a call (the fake counts it) but created nothing.
+    assert len(li.create_calls("post")) == 2 and len(li.creates_of("post")) == 1
 
     # A hang after accepting is an unknown outcome too.
     li.faults.hang_after_accept(1, seconds=3, path="/rest/posts", method="POST")
@@ -168,6 +178,28 @@ def test_page_lookup_reads_recent_posts(li, session, monkeypatch):
     assert found is not None and found.remote_id == next(iter(li.state.posts))
     assert li.state.posts[found.remote_id]["author"] == "urn:li:organization:2414183"
     assert connector.lookup(ctx_for(session, page, "never posted")) is None
+
+
+def test_lookup_raises_when_it_cannot_read_and_sees_lagging_posts_late(li, session, monkeypatch):
+    set_env(monkeypatch, LINKEDIN_EXTRA_SCOPES=ORG)
+    _profile, page = connect(session, li)
+    connector = get_connector("linkedin")
+    li.state.timeline_lag_s = 0.6
+    result = connector.publish(ctx_for(session, page, "Lagging news"))
+    # A failed read (5xx, 404 on the list) is "cannot tell", never "absent".
+    li.faults.fail_before(1, status=503, path="/rest/posts", method="GET")
+    with pytest.raises(RetryableError):
+        connector.lookup(ctx_for(session, page, "Lagging news"))
+    li.faults.fail_before(1, status=404, body={"status": 404}, path="/rest/posts", method="GET")
+    with pytest.raises(PermanentError):
+        connector.lookup(ctx_for(session, page, "Lagging news"))
+    # A good read before the list shows the post says absent (the publisher asks again
+    # after a delay)...
+    assert connector.lookup(ctx_for(session, page, "Lagging news")) is None
+    time.sleep(0.7)
+    # ...and once the list caught up, it is found.
+    found = connector.lookup(ctx_for(session, page, "Lagging news"))
+    assert found is not None and found.remote_id == result.remote_id
 
 
 def test_errors_are_classified(li, session, monkeypatch):

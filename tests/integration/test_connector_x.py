@@ -15,6 +15,7 @@ from aigrowth.db import get_engine
 from aigrowth.dbtypes import utcnow
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
+    DuplicateError,
     PermanentError,
     PublishContext,
     ReconnectRequired,
@@ -173,11 +174,40 @@ def test_errors_are_classified(xfake, session):
     xfake.faults.hang_after_accept(1, seconds=4, path="/2/tweets", method="POST")
     with pytest.raises(UnknownOutcomeError):
         connector.publish(ctx_for(session, account, "slow one"))
-    # Duplicate text → 403 → permanent.
-    with pytest.raises(PermanentError) as dup:
+    # Duplicate text → 403 → DuplicateError (a permanent error with a plain reason).
+    with pytest.raises(DuplicateError) as dup:
         connector.publish(ctx_for(session, account, "accepted but 500"))
     assert dup.value.status == 403 and "duplicate" in dup.value.message
+    assert isinstance(dup.value, PermanentError)
     assert len(xfake.creates_of("tweet")) == 2
+    # The fake counts every create call: the refused duplicate is one, but no tweet.
+    assert len(xfake.create_calls("tweet")) == 5
+
+
+def test_lookup_cannot_tell_raises_and_a_lagging_timeline_shows_posts_late(xfake, session):
+    account, _ = connect_x(session, xfake)
+    connector = get_connector("x")
+    xfake.timeline_lag_s = 0.6
+    result = connector.publish(ctx_for(session, account, "lagging timeline"))
+    # A failed timeline read is "cannot tell" (raises), never "absent".
+    xfake.faults.fail_before(1, status=503, path=f"/2/users/{xfake.user['id']}/tweets")
+    with pytest.raises(RetryableError):
+        connector.lookup(ctx_for(session, account, "lagging timeline"))
+    # A 200 that carries only errors is no timeline either.
+    xfake.faults.fail_before(
+        1,
+        status=200,
+        body={"errors": [{"title": "Service Unavailable"}]},
+        path=f"/2/users/{xfake.user['id']}/tweets",
+    )
+    with pytest.raises(RetryableError):
+        connector.lookup(ctx_for(session, account, "lagging timeline"))
+    # A good read while the timeline lags says absent (the publisher asks again later)...
+    assert connector.lookup(ctx_for(session, account, "lagging timeline")) is None
+    time.sleep(0.7)
+    # ...and once it caught up, the post is found.
+    found = connector.lookup(ctx_for(session, account, "lagging timeline"))
+    assert found is not None and found.remote_id == result.remote_id
 
 
 def test_connect_error_before_sending_is_retryable(xfake, session, monkeypatch):

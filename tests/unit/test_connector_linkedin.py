@@ -7,13 +7,13 @@ import pytest
 
 from aigrowth.social.connectors.base import (
     AuthError,
+    DuplicateError,
     PermanentError,
     ReconnectRequired,
     RetryableError,
     UnknownOutcomeError,
 )
 from aigrowth.social.connectors.linkedin import (
-    LinkedInConnector,
     escape_little_text,
     raise_for_linkedin,
 )
@@ -88,6 +88,24 @@ def test_duplicate_urn_is_parsed_from_the_message():
             "message": "Content is a duplicate of urn:li:share:7123456789012345678",
         },
     )
-    assert LinkedInConnector._duplicate_urn(resp) == "urn:li:share:7123456789012345678"
+    with pytest.raises(DuplicateError) as dup:
+        raise_for_linkedin(resp, what="LinkedIn post", commit=True)
+    assert dup.value.remote_id == "urn:li:share:7123456789012345678"
+    assert dup.value.url == "https://www.linkedin.com/feed/update/urn:li:share:7123456789012345678/"
+    assert dup.value.code == "DUPLICATE_POST" and dup.value.status == 422
+    # Duplicate without a URN (the error details shape): still a duplicate, id unknown.
+    bare = li_answer(
+        422,
+        {
+            "status": 422,
+            "message": "ERROR :: /commentary :: Duplicate post is detected",
+            "errorDetails": {"inputErrors": [{"code": "DUPLICATE_POST"}]},
+        },
+    )
+    with pytest.raises(DuplicateError) as dup:
+        raise_for_linkedin(bare, what="LinkedIn post", commit=True)
+    assert dup.value.remote_id == "" and dup.value.url == ""
     other = li_answer(422, {"status": 422, "message": "/commentary :: too long"})
-    assert LinkedInConnector._duplicate_urn(other) is None
+    with pytest.raises(PermanentError) as info:
+        raise_for_linkedin(other, what="LinkedIn post", commit=True)
+    assert type(info.value) is PermanentError

@@ -9,6 +9,7 @@ import pytest
 
 from aigrowth.social.connectors.base import (
     AuthError,
+    DuplicateError,
     PermanentError,
     ReconnectRequired,
     RetryableError,
@@ -40,7 +41,7 @@ def answer(status: int, code: int, subcode: int | None = None, headers=None, **e
         (answer(500, 1, is_transient=True), True, UnknownOutcomeError),
         (answer(500, 1, is_transient=True), False, RetryableError),
         (answer(400, 2, is_transient=True), True, UnknownOutcomeError),
-        (answer(400, 506), True, PermanentError),
+        (answer(400, 506), True, DuplicateError),
         (answer(400, 368), True, PermanentError),
         (answer(403, 10), True, PermanentError),
         (answer(400, 200), True, PermanentError),

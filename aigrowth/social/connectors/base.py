@@ -8,6 +8,7 @@ post state machine. Connectors only *classify* what happened, with four error cl
 - `RetryableError`   - provably not done (connect/DNS error, 429); wait `retry_after`.
 - `AuthError`        - token expired/revoked: refresh once, else needs_reconnect.
 - `PermanentError`   - validation, duplicate, permission: retrying will not help.
+  `DuplicateError` (a PermanentError) marks the platform's "this post already exists".
 - `UnknownOutcomeError` - the request was sent and we do not know if it landed
   (timeout or 5xx after sending): call `lookup` before publishing again.
 
@@ -98,6 +99,28 @@ class ReconnectRequired(AuthError):
 
 class PermanentError(ConnectorError):
     """Validation, duplicate or permission error: the same request will fail again."""
+
+
+class DuplicateError(PermanentError):
+    """The platform says this exact post already exists.
+
+    After an unknown outcome that means our earlier attempt landed: look it up (or use
+    `remote_id`/`url` when the platform named the existing post, as LinkedIn does). On a
+    first attempt it is a plain refusal, and `message` says so in plain words.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str = "duplicate",
+        remote_id: str = "",
+        url: str = "",
+    ) -> None:
+        super().__init__(message, status=status, code=code)
+        self.remote_id = remote_id
+        self.url = url
 
 
 class UnknownOutcomeError(ConnectorError):
@@ -222,6 +245,10 @@ def _noop_save(_state: dict[str, Any]) -> None:
     return None
 
 
+def _noop_before_create() -> None:
+    return None
+
+
 @dataclass
 class PublishContext:
     """Everything a publish/lookup/metrics call needs.
@@ -231,6 +258,12 @@ class PublishContext:
     thread parts already posted). A connector that chooses such a value calls
     `save_state(new_state)` BEFORE the commit call, so a crash after the call still
     lets `lookup` find the post.
+
+    `before_create()` is the publisher's fencing check: it re-checks its claim on the
+    post (and renews its lease) and raises if the claim was lost, because another
+    worker may be publishing the same post by now. Connectors MUST call it immediately
+    before every request that makes a post (or thread part) visible, and let whatever
+    it raises propagate out of `publish` unchanged.
     """
 
     account: AccountRef
@@ -242,6 +275,7 @@ class PublishContext:
     idempotency_key: str = ""
     publish_state: dict[str, Any] = field(default_factory=dict)
     save_state: Callable[[dict[str, Any]], None] = _noop_save
+    before_create: Callable[[], None] = _noop_before_create
     langs: list[str] = field(default_factory=list)
     settings: Settings | None = None
 
@@ -378,7 +412,13 @@ class Connector(abc.ABC):
 
     @abc.abstractmethod
     def lookup(self, ctx: PublishContext) -> PublishResult | None:
-        """Find the post after an unknown outcome; None when confirmed absent."""
+        """Find the post after an unknown outcome.
+
+        None only when a successful read shows the post is not there (timelines lag, so
+        the publisher asks twice). When the connector cannot tell (any failed read,
+        403 included) it raises: RetryableError to try later, PermanentError when this
+        account's posts cannot be read at all.
+        """
 
     @abc.abstractmethod
     def fetch_metrics(self, ctx: PublishContext, remote_id: str) -> Metrics:

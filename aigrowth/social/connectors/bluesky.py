@@ -369,6 +369,7 @@ class BlueskyConnector(Connector):
                     record["embed"] = {"$type": "app.bsky.embed.images", "images": images}
                 if index > 0:
                     record["reply"] = {"root": posted[0], "parent": posted[-1]}
+                ctx.before_create()
                 resp = self._call(
                     http,
                     "POST",

@@ -124,6 +124,7 @@ class FacebookConnector(FacebookLoginConnector):
                 data["link"] = ctx.link
             for i, photo in enumerate(photo_ids):
                 data[f"attached_media[{i}]"] = json.dumps({"media_fbid": photo})
+            ctx.before_create()
             body = self._call(
                 http, "POST", f"/{page_id}/feed", ctx, what="Facebook post", commit=True, data=data
             )

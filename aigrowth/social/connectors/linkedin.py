@@ -15,9 +15,10 @@ commentary is "little text": reserved characters are backslash-escaped, or Linke
 silently cuts the post at the first one. Images go up first through the Images API
 (``initializeUpload`` + PUT; URNs remembered so a retry does not upload again).
 LinkedIn has no idempotency key but refuses the same commentary again with 422
-``DUPLICATE_POST`` naming the existing URN, which we take as success — so after an
-unknown outcome publishing again is safe even where the member's posts cannot be read
-back.
+``DUPLICATE_POST`` naming the existing URN: a `DuplicateError` carrying that URN, which
+after an unknown outcome means our earlier attempt landed — so publishing again is safe
+even where the member's posts cannot be read back (``lookup`` then raises: it cannot
+tell).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from aigrowth.social.connectors.base import (
     ConnectedAccount,
     Connector,
     ConnectRequest,
+    DuplicateError,
     Metrics,
     PermanentError,
     PublishContext,
@@ -58,6 +60,9 @@ ORG_SCOPES = ["w_organization_social", "r_organization_social", "rw_organization
 RESERVED = "\\|{}@[]()<>#*_~"
 _ESCAPE = re.compile("([" + re.escape(RESERVED) + "])")
 _URN = re.compile(r"urn:li:(?:share|ugcPost):[0-9A-Za-z_-]+")
+# `lookup`'s error code when the posts cannot be read (members without r_member_social):
+# then only a republish answering DuplicateError can tell that the post landed.
+LOOKUP_FORBIDDEN = "lookup_forbidden"
 _METRIC_TYPES = {
     "IMPRESSION": "impressions",
     "MEMBERS_REACHED": "reach",
@@ -80,6 +85,11 @@ def _seconds_to_midnight_utc(now: datetime | None = None) -> float:
     now = now or datetime.now(UTC)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight - now).total_seconds()
+
+
+def _is_duplicate(text: str) -> bool:
+    """LinkedIn's duplicate answer: ``DUPLICATE_POST`` / "Content is a duplicate of …"."""
+    return "DUPLICATE_POST" in text or "is a duplicate" in text.lower()
 
 
 def raise_for_linkedin(resp: httpx.Response, *, what: str, commit: bool = False) -> None:
@@ -113,6 +123,15 @@ def raise_for_linkedin(resp: httpx.Response, *, what: str, commit: bool = False)
         wait = _seconds_to_midnight_utc() if "DAY" in detail.upper() else 60.0
         raise RetryableError(
             f"LinkedIn rate limit reached ({detail}).", retry_after=wait, status=status, code=code
+        )
+    if status == 422 and _is_duplicate(resp.text):
+        urn = _URN.search(resp.text)
+        raise DuplicateError(
+            f"{what} failed (422): duplicate content, this account already posted the same text",
+            status=status,
+            code="DUPLICATE_POST",
+            remote_id=urn.group(0) if urn else "",
+            url=post_url(urn.group(0)) if urn else "",
         )
     if status == 403:
         raise PermanentError(
@@ -370,6 +389,7 @@ class LinkedInConnector(Connector):
                     body["content"] = {"media": images[0]}
                 else:
                     body["content"] = {"multiImage": {"images": images}}
+            ctx.before_create()
             resp = send(
                 http,
                 "POST",
@@ -380,41 +400,37 @@ class LinkedInConnector(Connector):
                 json=body,
                 headers=self._headers(ctx.account.access_token),
             )
-        if resp.status_code == 422:
-            duplicate = self._duplicate_urn(resp)
-            if duplicate:
-                # Our earlier attempt (or an identical post) is already live.
-                return PublishResult(
-                    remote_id=duplicate, url=post_url(duplicate), extra={"duplicate": True}
-                )
+        # 422 DUPLICATE_POST → DuplicateError naming the live post (the publisher decides).
         raise_for_linkedin(resp, what="LinkedIn post", commit=True)
         urn = resp.headers.get("x-restli-id") or resp.headers.get("x-linkedin-id") or ""
         if not urn:
             raise PermanentError("LinkedIn accepted the post but returned no id.")
         return PublishResult(remote_id=urn, url=post_url(urn))
 
-    @staticmethod
-    def _duplicate_urn(resp: httpx.Response) -> str | None:
-        text = resp.text
-        if "DUPLICATE_POST" not in text and "duplicate" not in text.lower():
-            return None
-        match = _URN.search(text)
-        return match.group(0) if match else None
-
     def lookup(self, ctx: PublishContext) -> PublishResult | None:
         """Recent posts of the author with the same commentary.
 
-        Reading a member's own posts needs a permission most apps do not get (403);
-        then None, which is safe here: publishing again answers DUPLICATE_POST with the
-        existing URN if the first attempt landed.
+        Reading a member's own posts needs a permission most apps do not get: that 403,
+        like any failed read, raises (we cannot tell), never "absent". Publishing again
+        is the way to find out there: it answers DUPLICATE_POST with the existing URN
+        (a DuplicateError) if the first attempt landed.
         """
         author = self.author(ctx.account)
         url = f"/rest/posts?q=author&author={quote(author, safe='')}&count=20&sortBy=LAST_MODIFIED"
         with self.client(self.api) as http:
             try:
                 body = self._get(http, url, ctx.account.access_token, what="LinkedIn recent posts")
-            except PermanentError:
-                return None
+            except PermanentError as exc:
+                if exc.status != 403:
+                    raise
+                raise PermanentError(
+                    "LinkedIn does not let this app read the account's posts, so we cannot "
+                    "check whether the post went out.",
+                    status=403,
+                    code=LOOKUP_FORBIDDEN,
+                ) from exc
+        if not isinstance(body, dict) or not isinstance(body.get("elements"), list):
+            raise RetryableError("LinkedIn recent posts could not be read (no list of posts).")
         wanted = self.commentary(ctx)
         for post in body.get("elements") or []:
             if post.get("commentary") == wanted:

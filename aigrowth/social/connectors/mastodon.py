@@ -211,6 +211,7 @@ class MastodonConnector(Connector):
                     body["media_ids"] = media_ids
                 if index > 0:
                     body["in_reply_to_id"] = posted[-1]["id"]
+                ctx.before_create()
                 resp = send(
                     http,
                     "POST",

@@ -36,6 +36,7 @@ from aigrowth.social.connectors.base import (
     AuthError,
     Connector,
     ConnectRequest,
+    DuplicateError,
     Media,
     PermanentError,
     PublishContext,
@@ -137,10 +138,9 @@ def raise_for_graph(resp: httpx.Response, *, label: str, what: str, commit: bool
             raise UnknownOutcomeError(message, status=status, code=tag)
         raise RetryableError(message, retry_after=30.0, status=status, code=tag)
     if code == 506:
-        raise PermanentError(
+        raise DuplicateError(
             f"{label} refused a duplicate: the same text was posted recently.",
             status=status,
-            code="duplicate",
         )
     if code == 368:
         raise PermanentError(
@@ -471,6 +471,7 @@ class ContainerConnector(GraphConnector):
 
     def _publish_container(self, http: Any, ctx: PublishContext, container_id: str) -> Any:
         self.before_publish(http, ctx)
+        ctx.before_create()
         body = self._call(
             http,
             "POST",

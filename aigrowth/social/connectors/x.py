@@ -14,19 +14,24 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
     ConnectedAccount,
     Connector,
     ConnectRequest,
+    DuplicateError,
     Media,
     Metrics,
     PermanentError,
     PublishContext,
     PublishResult,
+    RetryableError,
     TokenSet,
     as_int,
+    error_detail,
     oauth_client,
     oauth_token,
     raise_for_response,
@@ -36,6 +41,20 @@ from aigrowth.social.connectors.base import (
 
 SCOPES = "tweet.read tweet.write users.read offline.access media.write"
 _URL = re.compile(r"https?://\S+")
+
+
+def raise_for_x(resp: httpx.Response, *, what: str) -> None:
+    """A create call's answer: X's 403 "duplicate content" → DuplicateError, the rest
+    as usual (a 5xx after sending is an unknown outcome)."""
+    if resp.status_code == 403:
+        _code, detail = error_detail(resp)
+        if "duplicate" in detail.lower():
+            raise DuplicateError(
+                f"{what} failed (403): duplicate content, this account already posted the "
+                "same text",
+                status=403,
+            )
+    raise_for_response(resp, commit=True, what=what)
 
 
 def _norm(text: str) -> str:
@@ -182,15 +201,19 @@ class XConnector(Connector):
                     body["media"] = {"media_ids": media_ids}
                 if index > 0:
                     body["reply"] = {"in_reply_to_tweet_id": posted[-1]}
+                what = "X post" if index == 0 else f"X thread part {index + 1}"
+                ctx.before_create()
                 resp = send(
                     http,
                     "POST",
                     "/2/tweets",
                     commit=True,
+                    check=False,
                     json=body,
                     headers=self._bearer(ctx.account.access_token),
-                    what="X post" if index == 0 else f"X thread part {index + 1}",
+                    what=what,
                 )
+                raise_for_x(resp, what=what)
                 posted.append(str(resp.json()["data"]["id"]))
                 ctx.remember(x_posted=posted)
         return self._result(ctx, posted)
@@ -222,7 +245,11 @@ class XConnector(Connector):
                 headers=self._bearer(ctx.account.access_token),
                 what="X recent posts",
             )
-        timeline = resp.json().get("data") or []
+        body = resp.json()
+        if "data" not in body and (body.get("errors") or "meta" not in body):
+            # A 200 that is not a timeline read (partial errors): we cannot tell.
+            raise RetryableError(f"X recent posts could not be read: {str(body)[:200]}")
+        timeline = body.get("data") or []
         changed = False
         for index in range(len(posted), len(parts)):
             want = _norm(parts[index])
