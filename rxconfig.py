@@ -22,6 +22,9 @@ config = rx.Config(
     # so any web process can serve any browser. The embedded single-VM setup keeps it
     # in the web process.
     redis_url=_settings.redis_url or None,
+    # Behind the documented reverse proxy: the websocket's client address comes from
+    # X-Forwarded-For, counted from the right (aigrowth.netaddr applies the same rule).
+    trusted_proxy_hops=_settings.trusted_proxy_hops,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     default_color_mode="system",

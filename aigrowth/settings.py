@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     bluesky_appview_url: str = "https://public.api.bsky.app"
     bluesky_default_pds: str = "https://bsky.social"
     allow_private_network: bool = False
+    # Reverse proxies in front of the web process that append the visitor's address to
+    # X-Forwarded-For (the documented Caddy set-up: 1). 0 ignores the header, which any
+    # client can forge; throttles then key on the TCP peer.
+    trusted_proxy_hops: int = Field(default=0, ge=0, le=10)
     # Read timeout (s) of platform API calls; connect timeout is fixed at 5 s.
     social_http_timeout: float = 30.0
 
@@ -202,9 +206,23 @@ def _load_or_create_secret(data_dir: Path, name: str, make: callable) -> str:
     return value
 
 
+def secure_data_dir(data_dir: Path) -> None:
+    """DATA_DIR holds the database, reset links in the outbox, Redis files and the keys:
+    only the service user may enter it (0700), and every file our processes create is
+    0600 (umask 077, inherited by the embedded redis-server and SQLite)."""
+    os.umask(0o077)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if data_dir.stat().st_mode & 0o077:
+            data_dir.chmod(0o700)  # an install from before this rule, or a shared mount
+    except OSError as exc:
+        log.warning("Could not make %s private (chmod 700): %s", data_dir, exc)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     settings = Settings()
+    secure_data_dir(settings.data_dir)
     if not settings.secret_key:
         settings.secret_key = _load_or_create_secret(
             settings.data_dir, "secret_key", lambda: secrets.token_urlsafe(48)

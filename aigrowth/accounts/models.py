@@ -58,6 +58,10 @@ class UserSession(SQLModel, table=True):
 
 
 class PasswordResetToken(SQLModel, table=True):
+    """An emailed link (reset, sign-up confirmation, email change); the purpose is
+    bound into `token_hash`. A link carries what it may change: a confirmation sets the
+    `password_hash` chosen in *its* sign-up, an email change sets its `new_email`."""
+
     __tablename__ = "password_reset_tokens"
 
     id: uuid.UUID = uuid_pk()
@@ -66,6 +70,8 @@ class PasswordResetToken(SQLModel, table=True):
     created_at: datetime = created_at_field()
     expires_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     used_at: datetime | None = ts_field()
+    password_hash: str | None = Field(default=None, max_length=255)
+    new_email: str | None = Field(default=None, max_length=320)
 
 
 class Notification(SQLModel, table=True):

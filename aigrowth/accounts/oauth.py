@@ -44,6 +44,8 @@ from aigrowth.accounts.models import User, UserIdentity
 from aigrowth.accounts.service import (
     NAME_MAX,
     AccountError,
+    _close_links,
+    _grant_confirmed,
     _should_be_admin,
     check_throttle,
     get_user,
@@ -451,7 +453,7 @@ def _claim_unconfirmed(
     user: User, identity: ExternalIdentity, nxt: str, *, session: Session
 ) -> SignInResult:
     user.password_hash = None
-    user.email_verified_at = utcnow()
+    _grant_confirmed(user)
     user.full_name = user.full_name or identity.name
     user.updated_at = utcnow()
     session.add(user)
@@ -462,6 +464,7 @@ def _claim_unconfirmed(
     )
     session.commit()
     revoke_user_sessions(user.id, session=session)
+    _close_links(user.id, session=session)  # pending sign-ups' passwords die too
     return SignInResult(nxt, user_id=user.id)
 
 

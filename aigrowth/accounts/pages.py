@@ -7,6 +7,7 @@ import reflex as rx
 from aigrowth.accounts.service import PASSWORD_MAX, PASSWORD_MIN
 from aigrowth.accounts.state import (
     AuthState,
+    ConfirmEmailState,
     ForgotState,
     LinkState,
     LoginState,
@@ -360,6 +361,22 @@ def reset_page() -> rx.Component:
         actions=(_submit("Save and sign in", ResetState.loading),),
         on_submit=ResetState.submit,
     )
+    other_sign_ins = rx.cond(
+        ResetState.other_sign_ins.length() > 0,
+        rx.callout(
+            rx.vstack(
+                rx.text("These sign-ins also open your account and stay linked:"),
+                rx.foreach(ResetState.other_sign_ins, lambda item: rx.text.strong(item)),
+                rx.text("Remove any you don't recognise in Settings after this."),
+                spacing="1",
+            ),
+            icon="key-round",
+            size="1",
+            color_scheme="amber",
+            width="100%",
+            id="reset-other-sign-ins",
+        ),
+    )
     return _auth_card(
         "Choose a new password",
         "After this, every device signed in to your account is signed out.",
@@ -367,7 +384,7 @@ def reset_page() -> rx.Component:
             ResetState.checked,
             rx.cond(
                 ResetState.token_ok,
-                form,
+                rx.vstack(other_sign_ins, form, spacing="4", width="100%"),
                 _dead_end(
                     "This reset link is invalid, already used or expired.",
                     "Get a new link",
@@ -380,15 +397,90 @@ def reset_page() -> rx.Component:
 
 
 # ----------------------------------------------------------------------------- /verify
-@rx.page(route="/verify", title=f"Confirming your email {TITLE}", on_load=VerifyState.on_load)
+@rx.page(route="/verify", title=f"Confirm your email {TITLE}", on_load=VerifyState.on_load)
 def verify_page() -> rx.Component:
+    """The emailed link proves the inbox; the password proves who signed up."""
+    form = _form(
+        _password_field("The password you chose"),
+        error=VerifyState.error,
+        actions=(_submit("Confirm and sign in", VerifyState.loading),),
+        on_submit=VerifyState.submit,
+        id="verify-form",
+    )
     return _auth_card(
-        "Confirming your email",
-        "One moment…",
+        "Confirm your email",
+        "Enter the password you chose when you signed up to finish.",
         rx.cond(
-            VerifyState.error != "",
-            _dead_end(VerifyState.error, "Go to sign in", "/login"),
-            _checking("3"),
+            VerifyState.checked,
+            rx.cond(
+                VerifyState.valid,
+                form,
+                _dead_end(
+                    "This link is invalid, already used or expired. Sign up again to get a "
+                    "new one, or sign in if you already confirmed.",
+                    "Go to sign in",
+                    "/login",
+                ),
+            ),
+            _checking(),
+        ),
+    )
+
+
+# ---------------------------------------------------------------------- /confirm-email
+@rx.page(
+    route="/confirm-email",
+    title=f"Confirm your new email {TITLE}",
+    on_load=ConfirmEmailState.on_load,
+)
+def confirm_email_page() -> rx.Component:
+    """The link sent to a new address: one click applies the change."""
+    ask = rx.vstack(
+        rx.text(
+            "You'll sign in with ", rx.text.strong(ConfirmEmailState.new_email), " from now on."
+        ),
+        error_callout(ConfirmEmailState.error, icon="circle-alert", size="1"),
+        rx.button(
+            "Use this email",
+            size="3",
+            width="100%",
+            loading=ConfirmEmailState.loading,
+            on_click=ConfirmEmailState.confirm,
+            id="confirm-email",
+        ),
+        width="100%",
+    )
+    done = rx.vstack(
+        icon_disc("mail-check"),
+        rx.text("Done: you now sign in with ", rx.text.strong(ConfirmEmailState.done_email), "."),
+        rx.link(rx.button("Continue", size="3", width="100%"), href="/settings", width="100%"),
+        width="100%",
+        id="email-confirmed",
+    )
+    return _auth_card(
+        "Confirm your new email",
+        "This finishes the change you asked for in Settings.",
+        rx.cond(
+            ConfirmEmailState.done_email != "",
+            done,
+            rx.cond(
+                ConfirmEmailState.checked,
+                rx.cond(
+                    ConfirmEmailState.valid,
+                    ask,
+                    rx.cond(
+                        ConfirmEmailState.error != "",
+                        _dead_end(ConfirmEmailState.error, "Go to Settings", "/settings"),
+                        _dead_end(
+                            "This link is invalid, already used or expired. Ask for a new "
+                            "one in Settings.",
+                            "Go to Settings",
+                            "/settings",
+                        ),
+                    ),
+                ),
+                _checking(),
+            ),
         ),
     )
 
@@ -544,15 +636,76 @@ def _email_section() -> rx.Component:
         narrow=True,
         key=SettingsState.form_key.to_string() + SettingsState.email,
     )
+    pending = rx.cond(
+        SettingsState.email_pending != "",
+        rx.callout(
+            rx.text(
+                "We've sent a link to ",
+                rx.text.strong(SettingsState.email_pending),
+                ". Your email changes when you open it (within 24 hours).",
+            ),
+            icon="mail-check",
+            size="1",
+            color_scheme="green",
+            width="100%",
+            id="email-pending",
+        ),
+    )
     return section_card(
         "Email",
+        pending,
         rx.cond(
             SettingsState.has_password,
             form,
             _no_password_yet("Choose a password below to change your email."),
         ),
-        subtitle="You sign in with this address. Changing it needs your password.",
+        subtitle=(
+            "You sign in with this address. Changing it needs your password and a link "
+            "we send to the new address."
+        ),
         size="2",
+    )
+
+
+def _sign_in_row(item: rx.Var) -> rx.Component:
+    return rx.flex(
+        rx.hstack(
+            rx.icon("key-round", size=18),
+            rx.text(item["label"], size="2", weight="medium"),
+            align="center",
+            min_width="0",
+        ),
+        rx.button(
+            "Remove",
+            size="1",
+            variant="soft",
+            color_scheme="gray",
+            on_click=SettingsState.remove_sign_in(item["id"]),
+        ),
+        justify="between",
+        align="center",
+        spacing="3",
+        wrap="wrap",
+        width="100%",
+        padding_y=theme.space(2),
+        border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
+    )
+
+
+def _sign_ins_section() -> rx.Component:
+    return section_card(
+        "Google and GitHub sign-ins",
+        rx.cond(
+            SettingsState.sign_ins.length() > 0,
+            rx.vstack(rx.foreach(SettingsState.sign_ins, _sign_in_row), spacing="0", width="100%"),
+            rx.text("No Google or GitHub sign-in is linked.", size="2", color_scheme="gray"),
+        ),
+        subtitle=(
+            "Each of these opens your account. Remove any you don't use; your last way "
+            "to sign in always stays."
+        ),
+        size="2",
+        id="sign-ins",
     )
 
 
@@ -685,6 +838,7 @@ def settings_page() -> rx.Component:
             _profile_section(),
             _email_section(),
             _password_section(),
+            _sign_ins_section(),
             _sessions_section(),
             rx.cond(
                 AuthState.is_admin,

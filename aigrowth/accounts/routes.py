@@ -3,7 +3,9 @@
 Reflex events travel over a websocket and cannot set an HttpOnly cookie, so sign-in
 ends with a top-level navigation here: the route trades a single-use, 60-second ticket
 (created by the sign-in handler after checking the password) for a new session, sets
-the cookie and sends the browser back to the app. Endpoints are sync functions, so
+the cookie and sends the browser back to the app. The ticket is bound to the browser
+that signed in (the `aig_ticket` cookie, path /auth/complete), so a ticket URL opened
+in any other browser signs nobody in (login CSRF). Endpoints are sync functions, so
 Starlette runs their DB work in its thread pool.
 """
 
@@ -17,8 +19,9 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from aigrowth.accounts import oauth, service
-from aigrowth.accounts.service import SESSION_COOKIE
+from aigrowth.accounts.service import SESSION_COOKIE, TICKET_COOKIE, TICKET_COOKIE_PATH
 from aigrowth.db import session_scope
+from aigrowth.netaddr import client_address
 from aigrowth.settings import get_settings
 
 # The server-side row (30 days, sliding) decides; the cookie may outlive it harmlessly.
@@ -55,16 +58,31 @@ def clear_session_cookie(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, **_cookie_flags())
 
 
+def request_ip(request: Request) -> str:
+    """The visitor's address behind TRUSTED_PROXY_HOPS proxies (aigrowth.netaddr)."""
+    peer = request.client.host if request.client else ""
+    return client_address(peer, ",".join(request.headers.getlist("x-forwarded-for")))
+
+
+def _ticket_cookie_flags() -> dict:
+    return {**_cookie_flags(), "path": TICKET_COOKIE_PATH}
+
+
 def auth_complete(request: Request) -> Response:
-    """GET /auth/complete?ticket=...&next=/path → cookie + 303 to the app."""
+    """GET /auth/complete?ticket=...&next=/path → cookie + 303 to the app, for the
+    browser holding the ticket's binding cookie only."""
     ticket = request.query_params.get("ticket", "")
     next_path = service.safe_next(request.query_params.get("next"))
+    binding = request.cookies.get(TICKET_COOKIE, "")
     with session_scope() as db:
-        token = service.complete_login(ticket, session=db)
+        token = service.complete_login(ticket, binding, session=db)
     if token is None:
-        return _no_store(RedirectResponse(_app("/login?error=expired"), status_code=303))
-    response = RedirectResponse(_app(next_path), status_code=303)
-    set_session_cookie(response, token)
+        response = RedirectResponse(_app("/login?error=expired"), status_code=303)
+    else:
+        response = RedirectResponse(_app(next_path), status_code=303)
+        set_session_cookie(response, token)
+    if binding:
+        response.delete_cookie(TICKET_COOKIE, **_ticket_cookie_flags())
     return _no_store(response)
 
 
@@ -153,13 +171,21 @@ def oauth_callback(request: Request) -> Response:
         response = RedirectResponse(_app(f"/link-account?{query}"), status_code=303)
         return _no_store(response)
     assert result.user_id is not None
+    ticket_binding = service.new_token()
     ticket = service.issue_login_ticket(
         result.user_id,
+        binding=ticket_binding,
         user_agent=request.headers.get("user-agent", ""),
-        ip_address=request.client.host if request.client else "",
+        ip_address=request_ip(request),
     )
     response = RedirectResponse(service.login_url(ticket, result.next_path), status_code=303)
     _clear_binding_cookie(response)
+    response.set_cookie(
+        TICKET_COOKIE,
+        ticket_binding,
+        max_age=service.LOGIN_TICKET_TTL_SECONDS,
+        **_ticket_cookie_flags(),
+    )
     return _no_store(response)
 
 

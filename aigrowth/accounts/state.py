@@ -9,12 +9,13 @@ other states call `current_user_id(self)` (async) or `session_user_id(self)` (sy
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 import zoneinfo
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import reflex as rx
@@ -23,7 +24,10 @@ from sqlmodel import Session
 from aigrowth.accounts import oauth, service
 from aigrowth.accounts.service import SESSION_COOKIE, parse_cookie
 from aigrowth.db import session_scope
+from aigrowth.netaddr import client_address
 from aigrowth.settings import get_settings
+
+T = TypeVar("T")
 
 __all__ = [
     "SESSION_COOKIE",
@@ -55,20 +59,24 @@ async def current_user_id(state: rx.State) -> uuid.UUID | None:
 
 
 def client_ip(state: rx.State) -> str:
-    """Reflex resolves X-Forwarded-For only with its `trusted_proxy_hops` config."""
-    return state.router.session.client_ip or ""
+    """The visitor's address: the websocket's TCP peer, or behind TRUSTED_PROXY_HOPS
+    reverse proxies the address they saw (aigrowth.netaddr; throttles key on it)."""
+    headers = state.router.headers.raw_headers
+    peer = headers.get("asgi-scope-client", "") or state.router.session.client_ip or ""
+    return client_address(peer, headers.get("x-forwarded-for", ""))
 
 
-def navigate_to(url: str, *, fresh_state: bool = True) -> rx.event.EventSpec:
+def navigate_to(url: str, *, fresh_state: bool = True, cookie: str = "") -> rx.event.EventSpec:
     """A real top-level navigation (rx.redirect would route same-host URLs client-side,
     never reaching our HTTP routes, which must set or clear the HttpOnly cookie).
 
     `fresh_state` drops this tab's Reflex client token first, so the next page starts
     from new state: nothing one user loaded can flash up for the next user of a shared
-    browser tab.
+    browser tab. `cookie` (a full `document.cookie` assignment) is set just before.
     """
     reset = "window.sessionStorage.removeItem('token');" if fresh_state else ""
-    return rx.call_script(f"{reset}window.location.assign({json.dumps(url)})")
+    set_cookie = f"document.cookie={json.dumps(cookie)};" if cookie else ""
+    return rx.call_script(f"{set_cookie}{reset}window.location.assign({json.dumps(url)})")
 
 
 class AuthState(rx.State):
@@ -168,9 +176,27 @@ def _query(state: rx.State, name: str) -> str:
 
 
 def _start_session(state: rx.State, user_id: uuid.UUID, next_path: str) -> rx.event.EventSpec:
-    """Hand the browser to /auth/complete, which sets the HttpOnly cookie."""
-    ticket = service.issue_login_ticket(user_id, user_agent=_ua(state), ip_address=client_ip(state))
-    return navigate_to(service.login_url(ticket, next_path))
+    """Hand the browser to /auth/complete, which sets the HttpOnly cookie.
+
+    The ticket is bound to this browser: the script that sends it there first stores
+    the binding in a cookie only /auth/complete receives (60 s). Another browser given
+    the ticket URL has no such cookie and signs nobody in.
+    """
+    binding = service.new_token()
+    ticket = service.issue_login_ticket(
+        user_id, binding=binding, user_agent=_ua(state), ip_address=client_ip(state)
+    )
+    cookie = (
+        f"{service.TICKET_COOKIE}={binding}; Path={service.TICKET_COOKIE_PATH}; "
+        f"Max-Age={service.LOGIN_TICKET_TTL_SECONDS}; SameSite=Lax"
+        + ("; Secure" if get_settings().cookie_secure else "")
+    )
+    return navigate_to(service.login_url(ticket, next_path), cookie=cookie)
+
+
+def _in_session(work: Callable[[Session], T]) -> T:
+    with session_scope() as db:
+        return work(db)
 
 
 def ask_browser_timezone(callback: rx.EventHandler) -> rx.event.EventSpec:
@@ -205,16 +231,16 @@ class FormMixin(rx.State, mixin=True):
         self.error = ""
         self.loading = True
 
-    @contextmanager
-    def _submitting(self) -> Iterator[Session]:
-        """A DB session for the form's action; an AccountError becomes the form's message
-        (and stops the spinner) instead of a crash. Callers check ``self.error`` after."""
+    async def _attempt(self, work: Callable[[Session], T]) -> T | None:
+        """Run ``work(db)`` in a worker thread, so password hashing, DB and Redis work
+        never stall the event loop; an AccountError becomes the form's message (and
+        stops the spinner) instead of a crash. Callers check ``self.error`` after."""
         try:
-            with session_scope() as db:
-                yield db
+            return await asyncio.to_thread(_in_session, work)
         except service.AccountError as exc:
             self.error = str(exc)
             self.loading = False
+            return None
 
 
 class OAuthOfferState(BrowserTimezoneMixin, rx.State, mixin=True):
@@ -279,19 +305,19 @@ class LoginState(FormMixin, OAuthOfferState, rx.State):
         return self._offer()
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self.oauth_error = ""
         self._busy()
         yield
-        with self._submitting() as db:
-            user = service.authenticate(
-                str(form.get("email", "")),
-                str(form.get("password", "")),
-                session=db,
-                ip=client_ip(self),
-            )
-            user_id = user.id
-        if not self.error:
+        email, password, ip = (
+            str(form.get("email", "")),
+            str(form.get("password", "")),
+            client_ip(self),
+        )
+        user_id = await self._attempt(
+            lambda db: service.authenticate(email, password, session=db, ip=ip).id
+        )
+        if user_id is not None and not self.error:
             yield _start_session(self, user_id, _query(self, "next"))
 
 
@@ -315,20 +341,17 @@ class SignupState(FormMixin, OAuthOfferState, rx.State):
         self.error = ""
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self._busy()
         yield
-        email = str(form.get("email", ""))
-        with self._submitting() as db:
-            result = service.sign_up(
-                email,
-                str(form.get("password", "")),
-                session=db,
-                full_name=str(form.get("full_name", "")),
-                timezone=self.browser_timezone,
-                ip=client_ip(self),
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        name, tz, ip = str(form.get("full_name", "")), self.browser_timezone, client_ip(self)
+        result = await self._attempt(
+            lambda db: service.sign_up(
+                email, password, session=db, full_name=name, timezone=tz, ip=ip
             )
-        if self.error:
+        )
+        if result is None or self.error:
             return
         if result.user_id is not None:
             yield rx.toast.success("Welcome! Your account is ready.")
@@ -347,13 +370,11 @@ class ForgotState(FormMixin, rx.State):
         self.sent = False
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self._busy()
         yield
-        with self._submitting() as db:
-            service.request_password_reset(
-                str(form.get("email", "")), session=db, ip=client_ip(self)
-            )
+        email, ip = str(form.get("email", "")), client_ip(self)
+        await self._attempt(lambda db: service.request_password_reset(email, session=db, ip=ip))
         if not self.error:
             self.sent = True
             self.loading = False
@@ -362,10 +383,14 @@ class ForgotState(FormMixin, rx.State):
 class ResetState(FormMixin, rx.State):
     token_ok: bool = False
     checked: bool = False
+    # Linked Google/GitHub sign-ins: a new password does not close them, so say so.
+    other_sign_ins: list[str] = []
 
     def _check_token(self) -> None:
         with session_scope() as db:
-            self.token_ok = service.reset_token_is_valid(_query(self, "token"), session=db)
+            token = _query(self, "token")
+            self.token_ok = service.reset_token_is_valid(token, session=db)
+            self.other_sign_ins = service.reset_sign_ins(token, session=db)
 
     @rx.event
     def on_load(self):
@@ -374,16 +399,18 @@ class ResetState(FormMixin, rx.State):
         self.checked = True
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         password = str(form.get("password", ""))
         if password != str(form.get("confirm", "")):
             self.error = "The two passwords don't match."
             return
         self._busy()
         yield
-        with self._submitting() as db:
-            user_id = service.reset_password(_query(self, "token"), password, session=db)
-        if self.error:
+        token = _query(self, "token")
+        user_id = await self._attempt(
+            lambda db: service.reset_password(token, password, session=db)
+        )
+        if user_id is None or self.error:
             self._check_token()
             return
         yield rx.toast.success("Password changed. Every other device was signed out.")
@@ -391,12 +418,64 @@ class ResetState(FormMixin, rx.State):
 
 
 class VerifyState(FormMixin, rx.State):
+    """/verify?token=…: the link proves the inbox, the password proves who signed up."""
+
+    checked: bool = False
+    valid: bool = False
+
     @rx.event
     def on_load(self):
-        self.error = ""
-        with self._submitting() as db:
-            user_id = service.verify_email(_query(self, "token"), session=db)
-        return None if self.error else _start_session(self, user_id, "/dashboard")
+        self._clear_form()
+        with session_scope() as db:
+            self.valid = service.verify_token_is_valid(_query(self, "token"), session=db)
+        self.checked = True
+
+    @rx.event
+    async def submit(self, form: dict):
+        self._busy()
+        yield
+        token, password, ip = _query(self, "token"), str(form.get("password", "")), client_ip(self)
+        user_id = await self._attempt(
+            lambda db: service.confirm_sign_up(token, password, session=db, ip=ip)
+        )
+        if user_id is None or self.error:
+            if self.error == service.VERIFY_EXPIRED:
+                self.valid = False
+            return
+        yield rx.toast.success("Email confirmed. Welcome!")
+        yield _start_session(self, user_id, "/dashboard")
+
+
+class ConfirmEmailState(FormMixin, rx.State):
+    """/confirm-email?token=…: the link sent to a new address. A button applies it (a
+    mail scanner that merely opens links changes nothing)."""
+
+    checked: bool = False
+    valid: bool = False
+    new_email: str = ""
+    done_email: str = ""
+
+    @rx.event
+    def on_load(self):
+        self._clear_form()
+        self.done_email = ""
+        with session_scope() as db:
+            self.new_email = service.pending_email_change(_query(self, "token"), session=db)
+        self.valid = bool(self.new_email)
+        self.checked = True
+
+    @rx.event
+    async def confirm(self):
+        self._busy()
+        yield
+        token = _query(self, "token")
+        new_email = await self._attempt(lambda db: service.confirm_email_change(token, session=db))
+        if new_email is None or self.error:
+            self.valid = False
+            return
+        self.done_email = new_email
+        self.loading = False
+        yield rx.toast.success(f"You now sign in with {new_email}.")
 
 
 class LinkState(FormMixin, rx.State):
@@ -424,21 +503,23 @@ class LinkState(FormMixin, rx.State):
         self.checked = True
 
     @rx.event
-    def submit(self, form: dict):
+    async def submit(self, form: dict):
         self._busy()
         yield
-        with self._submitting() as db:
-            user_id, next_path = oauth.confirm_link(
-                _query(self, "token"),
-                str(form.get("password", "")),
-                binding=self._binding(),
-                session=db,
-                ip=client_ip(self),
-            )
-        if self.error:
+        token, password, binding = (
+            _query(self, "token"),
+            str(form.get("password", "")),
+            self._binding(),
+        )
+        ip = client_ip(self)
+        linked = await self._attempt(
+            lambda db: oauth.confirm_link(token, password, binding=binding, session=db, ip=ip)
+        )
+        if linked is None or self.error:
             if self.error == oauth.LINK_EXPIRED:
                 self.valid = False
             return
+        user_id, next_path = linked
         yield rx.toast.success(f"{self.provider_label} sign-in linked to your account.")
         yield _start_session(self, user_id, next_path)
 
@@ -498,10 +579,14 @@ _SIGN_IN_AGAIN = "/login?next=/settings"
 
 
 class SettingsState(BrowserTimezoneMixin, rx.State):
-    """Profile, time zone, password and sessions of the signed-in user."""
+    """Profile, time zone, email, password, linked sign-ins and sessions of the
+    signed-in user."""
 
     full_name: str = ""
     email: str = ""
+    email_pending: str = ""  # a change asked for in this visit, waiting for its link
+    # Linked Google/GitHub sign-ins: {"id", "provider", "label"}.
+    sign_ins: list[dict[str, str]] = []
     timezone: str = "UTC"
     browser_timezone: str = ""
     sessions: list[dict[str, str]] = []
@@ -524,10 +609,12 @@ class SettingsState(BrowserTimezoneMixin, rx.State):
         with session_scope() as db:
             profile = service.get_profile(uid, session=db)
             infos = service.list_sessions(uid, session=db, current_token=session_token(self))
+            methods = service.list_sign_in_methods(uid, session=db)
         self.full_name = profile.full_name
         self.email = profile.email
         self.timezone = profile.timezone
         self.has_password = profile.has_password
+        self.sign_ins = [{"id": m.id, "provider": m.provider, "label": m.label} for m in methods]
         tz = zoneinfo_or_utc(profile.timezone)
         self.sessions = [
             {
@@ -566,10 +653,21 @@ class SettingsState(BrowserTimezoneMixin, rx.State):
         finally:
             self.saving = ""
 
+    async def _saving_off_loop(self, form: str, work: Callable[[Session], T]) -> T | None:
+        """`_saving` for forms that hash a password: the work runs in a worker thread."""
+        try:
+            return await asyncio.to_thread(_in_session, work)
+        except service.AccountError as exc:
+            setattr(self, f"{form}_error", str(exc))
+            return None
+        finally:
+            self.saving = ""
+
     @rx.event
     def on_load(self):
         self.profile_error = self.email_error = self.password_error = ""
         self.saving = ""
+        self.email_pending = ""
         uid = self._uid()
         if uid is None:
             return None  # the page guard redirects to /login
@@ -606,51 +704,72 @@ class SettingsState(BrowserTimezoneMixin, rx.State):
         return None
 
     @rx.event
-    def change_email(self, form: dict):
-        uid = yield from self._begin("email")
-        if uid is None:
-            return None
-        with self._saving("email") as db:
-            profile = service.change_email(
-                uid,
-                str(form.get("email", "")),
-                str(form.get("password", "")),
-                session=db,
-                ip=client_ip(self),
-            )
-        if self.email_error:
-            return None
-        self.email = profile.email
+    async def change_email(self, form: dict):
+        """Ask for the change; it happens when the link sent to the new address is opened."""
+        self.email_error = ""
+        if (uid := self._uid()) is None:
+            yield rx.redirect(_SIGN_IN_AGAIN)
+            return
+        self.saving = "email"
+        yield
+        new, password, ip = (
+            str(form.get("email", "")),
+            str(form.get("password", "")),
+            client_ip(self),
+        )
+        sent_to = await self._saving_off_loop(
+            "email", lambda db: service.change_email(uid, new, password, session=db, ip=ip)
+        )
+        if sent_to is None or self.email_error:
+            return
+        self.email_pending = sent_to
         self.form_key += 1
-        yield AuthState.require_login
-        yield rx.toast.success("Email changed.")
-        return None
+        yield rx.toast.success(f"We've sent a link to {sent_to}. Open it to finish the change.")
 
     @rx.event
-    def change_password(self, form: dict):
+    async def change_password(self, form: dict):
         new = str(form.get("new_password", ""))
         if new != str(form.get("confirm", "")):
             self.password_error = "The two new passwords don't match."
-            return None
-        uid = yield from self._begin("password")
-        if uid is None:
-            return None
-        with self._saving("password") as db:
-            revoked = service.change_password(
-                uid,
-                str(form.get("current_password", "")),
-                new,
-                session=db,
-                keep_token=session_token(self),
-                ip=client_ip(self),
-            )
-        if self.password_error:
-            return None
+            return
+        self.password_error = ""
+        if (uid := self._uid()) is None:
+            yield rx.redirect(_SIGN_IN_AGAIN)
+            return
+        self.saving = "password"
+        yield
+        current, keep, ip = (
+            str(form.get("current_password", "")),
+            session_token(self),
+            client_ip(self),
+        )
+        revoked = await self._saving_off_loop(
+            "password",
+            lambda db: service.change_password(
+                uid, current, new, session=db, keep_token=keep, ip=ip
+            ),
+        )
+        if revoked is None or self.password_error:
+            return
         self.form_key += 1
         self._refresh(uid)
         others = f" {revoked} other session(s) were signed out." if revoked else ""
         yield rx.toast.success("Password changed." + others)
-        return None
+
+    @rx.event
+    def remove_sign_in(self, identity_id: str):
+        """Unlink a Google/GitHub sign-in (never the account's last way in)."""
+        if (uid := self._uid()) is None:
+            return rx.redirect(_SIGN_IN_AGAIN)
+        try:
+            with session_scope() as db:
+                service.remove_sign_in_method(identity_id, user_id=uid, session=db)
+        except service.NotFound:
+            return rx.toast.error("That sign-in is no longer linked.")
+        except service.AccountError as exc:
+            return rx.toast.error(str(exc))
+        self._refresh(uid)
+        return rx.toast.success("Sign-in removed. It no longer opens your account.")
 
     @rx.event
     def send_password_link(self):

@@ -21,9 +21,9 @@ from aigrowth.accounts.models import User, UserIdentity, UserSession
 from aigrowth.accounts.oauth import OAUTH_COOKIE
 from aigrowth.accounts.service import SESSION_COOKIE
 from aigrowth.http.routes import build_api
-from aigrowth.mail import read_outbox
 from aigrowth.settings import reset_settings_cache
 from tests.fakes.oauth_identity import GitHubFake, GoogleFake, new_sub
+from tests.integration.mail_support import MailWorker
 
 PW = "river stone lantern"
 APP = "http://localhost:3000"
@@ -115,7 +115,9 @@ def _identities(session: Session) -> list[UserIdentity]:
 
 
 # ------------------------------------------------------------------------- Google
-def test_new_user_via_google(google: GoogleFake, session: Session) -> None:
+def test_new_user_via_google(
+    google: GoogleFake, session: Session, mail_worker: MailWorker
+) -> None:
     client = browser()
     authorize_url = start(client, "google", next="/content?week=2", tz="Europe/Paris")
     query = parse_qs(urlsplit(authorize_url).query)
@@ -145,8 +147,10 @@ def test_new_user_via_google(google: GoogleFake, session: Session) -> None:
     assert not service.get_profile(user.id, session=session).has_password
     # ...until its owner chooses one through the emailed reset link (Settings offers it).
     service.request_password_reset("ada@example.com", session=session)
-    link = read_outbox()[-1]["text"]
+    link = mail_worker.deliver()[-1]["text"]
     raw = link.split("/reset?token=")[1].split()[0]
+    # The reset page says which sign-ins stay linked (a new password doesn't close them).
+    assert service.reset_sign_ins(raw, session=session) == ["Google (ada@example.com)"]
     service.reset_password(raw, PW, session=session)
     assert service.get_profile(user.id, session=session).has_password
     assert service.authenticate("ada@example.com", PW, session=session).id == user.id
@@ -245,11 +249,12 @@ def test_unverified_email_never_links_or_creates(google: GoogleFake, session: Se
 
 
 def test_an_unconfirmed_sign_up_is_claimed_by_the_verified_owner(
-    google: GoogleFake, session: Session
+    google: GoogleFake, session: Session, mail_worker: MailWorker
 ) -> None:
     service.create_user("first@example.com", PW, session=session)  # not the first user
     # Someone signed up with Ada's address but could never confirm it.
     service.sign_up("ada@example.com", "squatter pass phrase", session=session)
+    squatter_link = mail_worker.deliver()[-1]["text"].split("/verify?token=")[1].split()[0]
     squatted = service.get_user_by_email("ada@example.com", session=session)
     assert squatted is not None and squatted.email_verified_at is None
 
@@ -259,6 +264,8 @@ def test_an_unconfirmed_sign_up_is_claimed_by_the_verified_owner(
     assert squatted.email_verified_at is not None
     assert squatted.password_hash is None  # the squatter's password no longer works
     assert not service.verify_password(squatted.password_hash, "squatter pass phrase")
+    # Nor does the confirmation link of the squatter's sign-up.
+    assert not service.verify_token_is_valid(squatter_link, session=session)
 
 
 def test_state_replay_and_mismatch_are_refused(google: GoogleFake, session: Session) -> None:

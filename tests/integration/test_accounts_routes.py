@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from aigrowth.accounts import service
-from aigrowth.accounts.service import SESSION_COOKIE
+from aigrowth.accounts.models import UserSession
+from aigrowth.accounts.service import SESSION_COOKIE, TICKET_COOKIE, TICKET_COOKIE_PATH
 from aigrowth.http.routes import build_api
 from aigrowth.settings import reset_settings_cache
 
@@ -19,15 +20,26 @@ def client(app_env: dict[str, str]) -> TestClient:
     return TestClient(build_api(), base_url="http://localhost:8000", follow_redirects=False)
 
 
-def _set_cookie(response) -> str:
-    headers = [v for k, v in response.headers.multi_items() if k.lower() == "set-cookie"]
+def _set_cookie(response, name: str = SESSION_COOKIE) -> str:
+    headers = [
+        v
+        for k, v in response.headers.multi_items()
+        if k.lower() == "set-cookie" and v.startswith(f"{name}=")
+    ]
     assert len(headers) == 1, headers
     return headers[0]
 
 
+def _bound_ticket(client: TestClient, user_id, **kwargs) -> str:
+    """A ticket as the sign-in handler makes it: bound to this client's cookie."""
+    binding = service.new_token()
+    client.cookies.set(TICKET_COOKIE, binding, path=TICKET_COOKIE_PATH)
+    return service.issue_login_ticket(user_id, binding=binding, **kwargs)
+
+
 def test_auth_complete_sets_an_httponly_cookie_once(client: TestClient, session: Session) -> None:
     user = service.create_user("ada@example.com", PW, session=session)
-    ticket = service.issue_login_ticket(user.id, user_agent="UA")
+    ticket = _bound_ticket(client, user.id, user_agent="UA")
     response = client.get("/auth/complete", params={"ticket": ticket, "next": "/content?tab=2"})
     assert response.status_code == 303
     assert response.headers["location"] == "http://localhost:3000/content?tab=2"
@@ -44,7 +56,27 @@ def test_auth_complete_sets_an_httponly_cookie_once(client: TestClient, session:
     again = client.get("/auth/complete", params={"ticket": ticket, "next": "/content"})
     assert again.status_code == 303
     assert again.headers["location"] == "http://localhost:3000/login?error=expired"
-    assert "set-cookie" not in again.headers
+    assert SESSION_COOKIE not in again.headers.get("set-cookie", "")
+
+
+def test_a_ticket_signs_in_only_the_browser_that_signed_in(
+    client: TestClient, session: Session
+) -> None:
+    """Login CSRF: an attacker signs in to their own account and sends the victim the
+    /auth/complete link; the victim's browser must not end up in the attacker's account."""
+    attacker = service.create_user("mallory@example.com", PW, session=session)
+    for victim_cookie in ("", service.new_token()):  # no binding cookie, or another one
+        ticket = _bound_ticket(client, attacker.id)
+        victim = TestClient(build_api(), base_url="http://localhost:8000", follow_redirects=False)
+        if victim_cookie:
+            victim.cookies.set(TICKET_COOKIE, victim_cookie, path=TICKET_COOKIE_PATH)
+        response = victim.get("/auth/complete", params={"ticket": ticket})
+        assert response.headers["location"] == "http://localhost:3000/login?error=expired"
+        assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
+        # The ticket is spent: the attacker's own browser cannot use it afterwards either.
+        late = client.get("/auth/complete", params={"ticket": ticket})
+        assert late.headers["location"].endswith("/login?error=expired")
+    assert session.exec(select(UserSession)).all() == []
 
 
 def test_auth_complete_refuses_open_redirects_and_bad_tickets(
@@ -52,12 +84,12 @@ def test_auth_complete_refuses_open_redirects_and_bad_tickets(
 ) -> None:
     user = service.create_user("ada@example.com", PW, session=session)
     for nxt in ("https://evil.example/", "//evil.example", "/\\evil.example"):
-        ticket = service.issue_login_ticket(user.id)
+        ticket = _bound_ticket(client, user.id)
         response = client.get("/auth/complete", params={"ticket": ticket, "next": nxt})
         assert response.headers["location"] == "http://localhost:3000/dashboard"
     forged = client.get("/auth/complete", params={"ticket": "forged", "next": "/dashboard"})
     assert forged.headers["location"].endswith("/login?error=expired")
-    assert "set-cookie" not in forged.headers
+    assert SESSION_COOKIE not in forged.headers.get("set-cookie", "")
 
 
 def test_cookie_is_secure_when_app_url_is_https(
@@ -67,7 +99,7 @@ def test_cookie_is_secure_when_app_url_is_https(
     reset_settings_cache()
     client = TestClient(build_api(), base_url="https://growth.example.com", follow_redirects=False)
     user = service.create_user("ada@example.com", PW, session=session)
-    response = client.get("/auth/complete", params={"ticket": service.issue_login_ticket(user.id)})
+    response = client.get("/auth/complete", params={"ticket": _bound_ticket(client, user.id)})
     assert response.headers["location"] == "https://growth.example.com/dashboard"
     assert "secure" in _set_cookie(response).lower()
 

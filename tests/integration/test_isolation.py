@@ -71,6 +71,7 @@ class World:
     a_media: MediaAsset
     a_account: SocialAccount
     a_note: uuid.UUID
+    a_identity: uuid.UUID
     b_draft: Content
     b_account: SocialAccount
     x: XFake
@@ -178,6 +179,10 @@ def _build_world(session: Session, x: XFake) -> World:
     a_note = notifications.notify(
         a.id, "post_failed", f"{SECRET} failed", link="/content", session=session, email=False
     )
+    a_identity = UserIdentity(
+        user_id=a.id, issuer="https://accounts.google.com", subject="a-google", email=SECRET
+    )
+    session.add(a_identity)
     session.commit()
     b_draft = content.create_draft(b_biz.id, "x", "Bob's draft", user_id=b.id, session=session)
     for row in (a_draft, a_scheduled, a_media, b_draft):
@@ -198,6 +203,7 @@ def _build_world(session: Session, x: XFake) -> World:
         a_media=a_media,
         a_account=a_account,
         a_note=a_note,
+        a_identity=a_identity.id,
         b_draft=b_draft,
         b_account=b_account,
         x=x,
@@ -262,6 +268,7 @@ def _a_ids(w: World) -> set[uuid.UUID]:
         w.a_account.id,
         w.a_note,
         w.a_session_id,
+        w.a_identity,
     }
 
 
@@ -310,6 +317,10 @@ def service_attempts(w: World, s: Session) -> dict[str, Callable[[], Any]]:
             w.a_session_id, user_id=b, session=s
         ),
         "accounts.list_sessions": lambda: accounts.list_sessions(b, session=s),
+        "accounts.remove_sign_in_method": lambda: accounts.remove_sign_in_method(
+            str(w.a_identity), user_id=b, session=s
+        ),
+        "accounts.list_sign_in_methods": lambda: accounts.list_sign_in_methods(b, session=s),
         "accounts.get_owned_business": lambda: accounts.get_owned_business(
             a_biz, user_id=b, session=s
         ),
@@ -629,6 +640,8 @@ def test_user_b_reaches_nothing_of_user_a_through_reflex_handlers(
 
     # Settings: sign A's device out by its session id.
     run(SettingsState, "sign_out_session", str(world.a_session_id))
+    # Settings: unlink A's Google sign-in by its id.
+    run(SettingsState, "remove_sign_in", str(world.a_identity))
     # Bell: open (mark read) A's notification.
     run(NotificationState, "open_item", str(world.a_note), "/content")
     # Business switcher: switch to A's business.
@@ -671,3 +684,104 @@ def test_user_b_reaches_nothing_of_user_a_through_reflex_handlers(
 
     assert snapshot(session, world) == before
     assert not world.x.calls_to("/2/oauth2/revoke")
+
+
+# ------------------------------------------------------------ analytics and re-plan
+def test_user_b_reaches_nothing_of_user_a_in_analytics_goals_and_replan(
+    world: World, session: Session
+) -> None:
+    """Queries, export, goals and re-plan proposals: B with A's business or proposal id
+    gets a refusal (or nothing) through the services, over HTTP and through handlers."""
+    from aigrowth.analytics import goals
+    from aigrowth.analytics import queries as q
+    from aigrowth.analytics.models import AccountMetricsDaily, AnalyticsSnapshot, GoalValue
+    from aigrowth.analytics.state import AnalyticsState
+    from aigrowth.strategy import replan
+    from aigrowth.strategy.models import StrategyProposal
+
+    a_biz, b = world.a_biz.id, world.b.id
+    active = strategy.active_strategy(a_biz, user_id=world.a.id, session=session)
+    proposal = StrategyProposal(
+        business_id=a_biz,
+        base_version=active.version,
+        content=active.content,
+        changes=[{"area": "pillars", "item": SECRET, "before": "1%", "after": "2%", "why": SECRET}],
+        summary=SECRET,
+    )
+    session.add_all(
+        [
+            proposal,
+            GoalValue(business_id=a_biz, kpi=SECRET, value=7),
+            AnalyticsSnapshot(
+                content_id=world.a_published.id,
+                business_id=a_biz,
+                platform="x",
+                day=utcnow().date(),
+                impressions=100,
+                likes=3,
+            ),
+            AccountMetricsDaily(
+                social_account_id=world.a_account.id,
+                business_id=a_biz,
+                platform="x",
+                day=utcnow().date(),
+                followers=42,
+            ),
+        ]
+    )
+    session.commit()
+
+    def rows() -> list[dict[str, Any]]:
+        session.expire_all()
+        tables = (StrategyProposal, GoalValue, AnalyticsSnapshot, AccountMetricsDaily, Strategy)
+        return [_dump(session.exec(select(t).where(t.business_id == a_biz)).all()) for t in tables]
+
+    before, before_all = rows(), snapshot(session, world)
+    f = q.make_filters(today=utcnow().date(), days=30)
+    s = session
+    attempts: dict[str, Callable[[], Any]] = {
+        "queries.page_data": lambda: q.page_data(a_biz, f, user_id=b, session=s),
+        "queries.filter_options": lambda: q.filter_options(a_biz, user_id=b, session=s),
+        "queries.export_posts_query": lambda: q.export_posts_query(a_biz, f, user_id=b, session=s),
+        "queries.export_accounts_query": lambda: q.export_accounts_query(
+            a_biz, f, user_id=b, session=s
+        ),
+        "goals.scorecard": lambda: goals.scorecard(a_biz, user_id=b, session=s),
+        "goals.set_manual_value": lambda: goals.set_manual_value(
+            a_biz, SECRET, "99", user_id=b, session=s
+        ),
+        "replan.results_digest": lambda: replan.results_digest(a_biz, user_id=b, session=s),
+        "replan.propose": lambda: replan.propose(a_biz, user_id=b, session=s),
+        "replan.pending_proposal": lambda: replan.pending_proposal(a_biz, user_id=b, session=s),
+        "replan.accept": lambda: replan.accept(proposal.id, user_id=b, session=s),
+        "replan.dismiss": lambda: replan.dismiss(proposal.id, user_id=b, session=s),
+    }
+    outcomes = {what: attempt(s, world, what, call) for what, call in attempts.items()}
+    assert set(outcomes.values()) == {"refused"}, outcomes
+
+    # HTTP: the CSV export of A's business is a 404 for B, with nothing of A's in it.
+    b_browser = TestClient(build_api(), base_url="http://localhost:3000")
+    b_browser.cookies.set(SESSION_COOKIE, world.b_token)
+    for kind in ("posts", "accounts"):
+        resp = b_browser.get("/analytics/export", params={"business": str(a_biz), "kind": kind})
+        assert resp.status_code == 404 and SECRET not in resp.text
+
+    # Reflex: B's analytics page shows B's business only; forcing A's proposal id in
+    # and accepting or dismissing it changes nothing.
+    tab = Browser(world.b_token, "/analytics")
+    tab.run(AnalyticsState, "load")
+    page = tab.state(AnalyticsState)
+    assert page.proposal_id == "" and str(a_biz) not in page.export_base
+    assert SECRET not in repr(page.goals) + repr(page.top) + page.proposal_summary
+    for handler in ("accept_proposal", "dismiss_proposal"):
+        page.proposal_id = str(proposal.id)
+        try:
+            tab.run(AnalyticsState, handler)
+        except NOT_A_REFUSAL:
+            raise
+        except Exception as exc:  # the service's refusal, propagated
+            assert SECRET not in str(exc)
+    tab.run(AnalyticsState, "save_goal_value", {"kpi": SECRET, "value": "5"})
+
+    assert rows() == before
+    assert snapshot(session, world) == before_all
