@@ -34,6 +34,15 @@ METRIC_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("impressions", ("impression", "reach", "views")),
     ("posts", ("posts published", "posts per", "post ", "posting")),
 )
+# Badge colour of each status (analytics page and dashboard).
+STATUS_COLORS = {
+    "reached": "green",
+    "on_track": "green",
+    "behind": "orange",
+    "no_data": "gray",
+    "manual": "blue",
+    "no_target": "gray",
+}
 METRIC_LABELS = {
     "followers": "followers",
     "engagement_rate": "engagement rate",
@@ -313,7 +322,7 @@ def _status(
         return make(
             metric=metric,
             current=None,
-            target=target,
+            target=None if percent else target,  # "+10%": a growth rate, not a level
             progress=None,
             status="no_data",
             message=f"No {METRIC_LABELS[metric]} reported yet",

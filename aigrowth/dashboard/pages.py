@@ -165,6 +165,34 @@ def _results() -> rx.Component:
     )
 
 
+def _goal_line(goal: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.text(goal["name"], size="2", weight="medium"),
+            rx.spacer(),
+            rx.text(goal["message"], size="1", color=rx.color(goal["color"], 11)),
+            width="100%",
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.cond(goal["progress"] != "", rx.progress(value=goal["progress"].to(int), width="100%")),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _goals() -> rx.Component:
+    return rx.cond(
+        DashboardState.goals.length() > 0,
+        section_card(
+            "Goals",
+            rx.foreach(DashboardState.goals, _goal_line),
+            icon="target",
+            actions=(rx.link("Scorecard", href="/analytics#goals", size="2"),),
+        ),
+    )
+
+
 def _reconnect_callout() -> rx.Component:
     return rx.cond(
         DashboardState.accounts_need_reconnect > 0,
@@ -218,6 +246,7 @@ def _content() -> rx.Component:
             width="100%",
         ),
         _results(),
+        _goals(),
         spacing="4",
         width="100%",
     )  # fmt: skip

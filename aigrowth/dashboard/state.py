@@ -7,10 +7,13 @@ from dataclasses import asdict
 import reflex as rx
 
 from aigrowth.accounts.state import session_user_id
+from aigrowth.analytics.goals import STATUS_COLORS, scorecard
 from aigrowth.businesses import service as businesses
 from aigrowth.businesses.state import current_business_id
 from aigrowth.dashboard.service import dashboard_summary
 from aigrowth.db import session_scope
+
+GOALS_SHOWN = 4
 
 
 def _figure(value: int | None) -> str:
@@ -41,6 +44,8 @@ class DashboardState(rx.State):
     attention: list[dict[str, str]] = []
     steps: list[dict[str, str]] = []
     steps_done: int = 0
+    # Short goals scorecard: {name, message, color, progress}
+    goals: list[dict[str, str]] = []
 
     @rx.event
     async def load(self):
@@ -52,6 +57,16 @@ class DashboardState(rx.State):
             business = businesses.get_business(business_id, user_id=uid, session=db)
             timezone = businesses.user_timezone(uid, session=db)
             summary = dashboard_summary(business, user_id=uid, timezone=timezone, session=db)
+            card = scorecard(business.id, user_id=uid, session=db) if business else []
+        self.goals = [
+            {
+                "name": g.name,
+                "message": g.message,
+                "color": STATUS_COLORS.get(g.status, "gray"),
+                "progress": "" if g.progress is None else str(round(100 * g.progress)),
+            }
+            for g in card[:GOALS_SHOWN]
+        ]
         self.has_business = business is not None
         self.business_name = summary.business_name
         self.setup_complete = summary.setup_complete
