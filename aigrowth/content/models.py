@@ -73,6 +73,9 @@ class Content(SQLModel, table=True):
     remote_url: str | None = Field(default=None, max_length=1000)
     attempts: int = Field(default=0)
     lease_until: datetime | None = ts_field()
+    # Who holds the lease (host:pid:job): the reconciler takes a post over only when
+    # the lease expired AND this holder's heartbeat in Redis is gone.
+    lease_owner: str | None = Field(default=None, max_length=120)
     next_attempt_at: datetime | None = ts_field()
     idempotency_key: str | None = Field(default=None, max_length=255)
     # Provider-side state kept across attempts (e.g. Instagram/Threads container id).

@@ -30,7 +30,8 @@ from aigrowth.ai.service import generate_for_slots, rewrite_post
 from aigrowth.businesses.models import Business
 from aigrowth.content import planning
 from aigrowth.content.models import Content, ContentStatus, ContentVersion, MediaAsset
-from aigrowth.content.rules import PLATFORM_RULES, Problem, blocking, validate_post
+from aigrowth.content.rules import PLATFORM_RULES, Problem, blocking
+from aigrowth.content.validation import post_problems
 from aigrowth.dbtypes import utcnow
 from aigrowth.settings import get_settings
 from aigrowth.social.models import AccountStatus, SocialAccount
@@ -362,30 +363,6 @@ def format_local(instant: datetime, tz: str) -> str:
 
 
 # --------------------------------------------------------------------------- editing
-def post_problems(content: Content, *, session: Session) -> list[Problem]:
-    instance_limit = None
-    if content.platform == "mastodon" and content.social_account_id:
-        account = session.get(SocialAccount, content.social_account_id)
-        if account is not None:
-            instance_limit = _int_or_none((account.meta or {}).get("max_characters"))
-    media = content.media or []
-    return validate_post(
-        content.platform,
-        content.text,
-        hashtags=content.hashtags or [],
-        media_count=len(media),
-        instance_limit=instance_limit,
-        alt_texts_missing=sum(1 for m in media if not (m.get("alt") or "").strip()),
-    )
-
-
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
 def _version_of(content: Content, reason: str) -> ContentVersion:
     """The post's current text as a version row (kept when the text changes)."""
     return ContentVersion(

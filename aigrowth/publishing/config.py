@@ -41,6 +41,9 @@ class PublishingSettings(BaseSettings):
     threads: int = 32
     # How many due posts one dispatcher run claims at most.
     dispatch_limit: int = 2000
+    # After an unknown outcome a lookup that finds nothing is repeated after this long
+    # before the post counts as absent (X and LinkedIn timelines lag behind creates).
+    absent_recheck_s: float = 20.0
     # Refresh a token on demand before publishing when it expires within this.
     refresh_margin_s: int = 600
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -115,3 +116,31 @@ def run_alone(engine: Engine, fn: Callable[[Session], T]) -> T:
         result = fn(s)
         s.commit()
         return result
+
+
+# The committer of the publish job running in this process, per engine.
+_ACTIVE: dict[int, GroupCommitter] = {}
+
+
+@contextmanager
+def job_committer(engine: Engine) -> Iterator[GroupCommitter]:
+    """Share commits between the threads of one publish job (nested use reuses it)."""
+    existing = _ACTIVE.get(id(engine))
+    if existing is not None:
+        yield existing
+        return
+    committer = GroupCommitter(engine).__enter__()
+    _ACTIVE[id(engine)] = committer
+    try:
+        yield committer
+    finally:
+        _ACTIVE.pop(id(engine), None)
+        committer.close()
+
+
+def write(engine: Engine, fn: Callable[[Session], T]) -> T:
+    """`fn` in the running job's group commit, or alone; COMMITTED when this returns."""
+    committer = _ACTIVE.get(id(engine))
+    if committer is not None and committer.engine is engine:
+        return committer.write(fn)
+    return run_alone(engine, fn)

@@ -688,14 +688,20 @@ def ensure_fresh_token(
 
 
 def call_with_account(
-    account_id: uuid.UUID | str, fn: Callable[[AccountRef], T], *, session: Session
+    account_id: uuid.UUID | str,
+    fn: Callable[[AccountRef], T],
+    *,
+    session: Session,
+    ref: AccountRef | None = None,
 ) -> T:
     """Run `fn(ref)` with fresh tokens; on AuthError refresh once and retry once.
 
     An AuthError means the platform did not act on the request, so retrying is safe. A
-    second AuthError (or a failed refresh) marks the account needs_reconnect.
+    second AuthError (or a failed refresh) marks the account needs_reconnect. `ref`:
+    tokens the caller already made fresh (saves decrypting them again).
     """
-    ref = ensure_fresh_token(account_id, session=session)
+    if ref is None:
+        ref = ensure_fresh_token(account_id, session=session)
     try:
         return fn(ref)
     except ReconnectRequired as exc:

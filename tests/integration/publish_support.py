@@ -41,6 +41,8 @@ def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> dict[str, str]:
 
 
 def point_x_at(monkeypatch: pytest.MonkeyPatch, fake, **extra: str) -> None:  # type: ignore[no-untyped-def]
+    # Tests wait half a second, not 20, before a second "is it there?" lookup.
+    extra.setdefault("PUBLISH_ABSENT_RECHECK_S", "0.5")
     configure(
         monkeypatch,
         X_API_BASE=fake.base_url,

@@ -38,7 +38,11 @@ from workers.queues import PUBLISH, get_queue
 STATUSES = "/api/v1/statuses"
 CREATE_RECORD = "/xrpc/com.atproto.repo.createRecord"
 GET_RECORD = "/xrpc/com.atproto.repo.getRecord"
-FAST = {"PUBLISH_BACKOFF_BASE_S": "1", "PUBLISH_BACKOFF_CAP_S": "1"}
+FAST = {
+    "PUBLISH_BACKOFF_BASE_S": "1",
+    "PUBLISH_BACKOFF_CAP_S": "1",
+    "PUBLISH_ABSENT_RECHECK_S": "0.3",
+}
 
 
 def _work() -> None:
@@ -114,9 +118,10 @@ def test_mastodon_500_after_accept_is_found_and_never_posted_twice(masto):
 def test_mastodon_timeout_then_absent_timeline_retry_replays_the_idempotency_key(masto):
     post_id = _mastodon_post(masto)
     masto.faults.hang_after_accept(1, seconds=2.5, path=STATUSES, method="POST")
-    # The instance's timeline lags behind: the lookup does not see the new status yet.
+    # The instance's timeline lags behind: neither lookup (nor the second one, made
+    # after the recheck delay) sees the new status yet.
     lagging = [{"id": "1", "content": "<p>An older post</p>", "in_reply_to_id": None}]
-    masto.faults.fail_before(1, status=200, body=lagging, path="/api/v1/accounts/", method="GET")
+    masto.faults.fail_before(2, status=200, body=lagging, path="/api/v1/accounts/", method="GET")
     service.dispatch_due()
     _work()
     post = statuses([post_id])[post_id]

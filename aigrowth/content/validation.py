@@ -1,0 +1,37 @@
+"""Whether a post as stored would be accepted by its platform.
+
+Its own module so that publishing (which refuses to retry an invalid post) can use
+it without importing the content service, which calls publishing.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from aigrowth.content.models import Content
+from aigrowth.content.rules import Problem, validate_post
+from aigrowth.social.models import SocialAccount
+
+
+def post_problems(content: Content, *, session: Session) -> list[Problem]:
+    instance_limit = None
+    if content.platform == "mastodon" and content.social_account_id:
+        account = session.get(SocialAccount, content.social_account_id)
+        if account is not None:
+            instance_limit = int_or_none((account.meta or {}).get("max_characters"))
+    media = content.media or []
+    return validate_post(
+        content.platform,
+        content.text,
+        hashtags=content.hashtags or [],
+        media_count=len(media),
+        instance_limit=instance_limit,
+        alt_texts_missing=sum(1 for m in media if not (m.get("alt") or "").strip()),
+    )
+
+
+def int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
