@@ -667,21 +667,11 @@ def _email_section() -> rx.Component:
     )
 
 
-def _sign_in_row(item: rx.Var) -> rx.Component:
+def _list_row(what: rx.Component, action: rx.Component) -> rx.Component:
+    """One line of a Settings list: what it is on the left, its button on the right."""
     return rx.flex(
-        rx.hstack(
-            rx.icon("key-round", size=18),
-            rx.text(item["label"], size="2", weight="medium"),
-            align="center",
-            min_width="0",
-        ),
-        rx.button(
-            "Remove",
-            size="1",
-            variant="soft",
-            color_scheme="gray",
-            on_click=SettingsState.remove_sign_in(item["id"]),
-        ),
+        what,
+        action,
         justify="between",
         align="center",
         spacing="3",
@@ -689,6 +679,22 @@ def _sign_in_row(item: rx.Var) -> rx.Component:
         width="100%",
         padding_y=theme.space(2),
         border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
+    )
+
+
+def _row_button(label: str, on_click: rx.EventSpec) -> rx.Component:
+    return rx.button(label, size="1", variant="soft", color_scheme="gray", on_click=on_click)
+
+
+def _sign_in_row(item: rx.Var) -> rx.Component:
+    return _list_row(
+        rx.hstack(
+            rx.icon("key-round", size=18),
+            rx.text(item["label"], size="2", weight="medium"),
+            align="center",
+            min_width="0",
+        ),
+        _row_button("Remove", SettingsState.remove_sign_in(item["id"])),
     )
 
 
@@ -751,7 +757,7 @@ def _password_section() -> rx.Component:
 
 
 def _session_row(item: rx.Var) -> rx.Component:
-    return rx.flex(
+    return _list_row(
         rx.hstack(
             rx.center(
                 rx.icon("monitor-smartphone", size=18),
@@ -789,21 +795,8 @@ def _session_row(item: rx.Var) -> rx.Component:
         ),
         rx.cond(
             item["current"] == "",
-            rx.button(
-                "Sign out",
-                size="1",
-                variant="soft",
-                color_scheme="gray",
-                on_click=SettingsState.sign_out_session(item["id"]),
-            ),
+            _row_button("Sign out", SettingsState.sign_out_session(item["id"])),
         ),
-        justify="between",
-        align="center",
-        spacing="3",
-        wrap="wrap",
-        width="100%",
-        padding_y=theme.space(2),
-        border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
     )
 
 

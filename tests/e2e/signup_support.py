@@ -50,3 +50,12 @@ def mail_link(live_app, to: str, path: str, timeout: float = 20) -> str:
                 return match.group(0)
         assert time.monotonic() < deadline, f"no {path} mail for {to}"
         time.sleep(0.3)
+
+
+def confirm_sign_up(page, live_app, email: str, password: str) -> None:
+    """Open the confirmation mail's link and finish with the password chosen at sign-up
+    (the link proves the inbox, the password proves who signed up)."""
+    page.goto(mail_link(live_app, email, "/verify"))
+    form = page.locator("#verify-form")
+    form.get_by_label("The password you chose").fill(password)
+    form.locator("button[type=submit]").click()

@@ -11,6 +11,7 @@ from aigrowth.accounts.service import SESSION_COOKIE
 from aigrowth.db import make_engine
 from tests.e2e.helpers import screenshot, unique_email
 from tests.e2e.signup_support import (
+    confirm_sign_up,
     ensure_an_account_exists,
     mail_link,
     submit_sign_in,
@@ -42,9 +43,16 @@ def test_sign_up_sign_out_and_back_in(live_app, browser_page) -> None:
     assert email in page.locator("#check-inbox").inner_text()
     screenshot(page, "auth-signup-check-inbox")
 
-    # The confirmation link (from the outbox: no SMTP here) signs the founder in.
-    # (A new founder may be sent on from the dashboard to onboarding.)
+    # The confirmation link (from the outbox: no SMTP here) asks for the password chosen
+    # at sign-up, then signs the founder in. (A new founder may be sent on from the
+    # dashboard to onboarding.)
     page.goto(mail_link(live_app, email, "/verify"))
+    page.locator("#verify-form").wait_for()
+    screenshot(page, "auth-verify-password")
+    page.get_by_label("The password you chose").fill("not what I chose")
+    page.locator("#verify-form button[type=submit]").click()
+    page.get_by_role("alert").wait_for()
+    confirm_sign_up(page, live_app, email, PASSWORD)
     page.wait_for_url(_at("/dashboard", "/onboarding"))
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies[SESSION_COOKIE]["httpOnly"] is True
@@ -126,3 +134,37 @@ def test_settings_password_change_signs_out_other_devices(live_app, browser, bro
     finally:
         engine.dispose()
     assert overflow <= 1
+
+
+def test_email_change_is_confirmed_from_the_new_inbox(live_app, browser_page) -> None:
+    page = browser_page
+    email, new_email = unique_email("mover"), unique_email("moved")
+    engine = make_engine(live_app.env["DATABASE_URL"])
+    try:
+        with Session(engine) as db:
+            service.create_user(email, PASSWORD, session=db, full_name="Mo")
+    finally:
+        engine.dispose()
+
+    page.goto("/login?next=/settings")
+    submit_sign_in(page, email, PASSWORD)
+    page.wait_for_url(_at("/settings"))
+    page.locator("#sign-ins").get_by_text("No Google or GitHub sign-in is linked.").wait_for()
+    page.get_by_label("Email").fill(new_email)
+    page.get_by_label("Current password", exact=True).first.fill(PASSWORD)
+    page.get_by_role("button", name="Change email").click()
+    page.locator("#email-pending").wait_for()
+    assert new_email in page.locator("#email-pending").inner_text()
+    screenshot(page, "auth-settings-email-pending")
+    # Nothing changed yet: the header still shows the old address.
+    page.locator("#user-menu").click()
+    page.get_by_text(email).wait_for()
+    page.keyboard.press("Escape")
+
+    page.goto(mail_link(live_app, new_email, "/confirm-email"))
+    page.locator("#confirm-email").click()
+    page.locator("#email-confirmed").wait_for()
+    screenshot(page, "auth-email-confirmed")
+    page.goto("/settings")
+    page.wait_for_url(_at("/settings"))
+    assert page.get_by_label("Email").input_value() == new_email

@@ -13,7 +13,7 @@ from aigrowth.content.models import Content
 from aigrowth.db import make_engine
 from aigrowth.strategy.models import Strategy
 from tests.e2e.helpers import screenshot, unique_email
-from tests.e2e.signup_support import ensure_an_account_exists, mail_link, submit_sign_up
+from tests.e2e.signup_support import confirm_sign_up, ensure_an_account_exists, submit_sign_up
 
 PASSWORD = "copper kettle morning"
 
@@ -27,7 +27,7 @@ def _sign_up(live_app, page, email: str) -> None:
     page.goto("/signup")
     submit_sign_up(page, "Ada Founder", email, PASSWORD)
     page.locator("#check-inbox").wait_for()
-    page.goto(mail_link(live_app, email, "/verify"))
+    confirm_sign_up(page, live_app, email, PASSWORD)
 
 
 def test_wizard_to_strategy_to_drafts(live_app, browser_page) -> None:
