@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from aigrowth.social import service
 from aigrowth.social.connectors.base import (
+    DuplicateError,
     Media,
     PermanentError,
     PublishContext,
@@ -88,11 +89,20 @@ def test_unknown_outcome_lookup_and_duplicates(graph, session):
     found = connector.lookup(ctx_for(session, page, "Accepted, then 500"))
     assert found is not None and found.remote_id == post_id
     assert connector.lookup(ctx_for(session, page, "never posted")) is None
-    # Posting the same text again: Graph 506 → permanent, and nothing new was created.
-    with pytest.raises(PermanentError) as dup:
+    # Posting the same text again: Graph 506 → DuplicateError, nothing new was created.
+    with pytest.raises(DuplicateError) as dup:
         connector.publish(ctx_for(session, page, "Accepted, then 500"))
-    assert dup.value.code == "duplicate"
+    assert dup.value.code == "duplicate" and isinstance(dup.value, PermanentError)
+    assert "duplicate" in dup.value.message
     assert len(graph.state.posts) == 1
+    # The fake counts the refused call, but only the accepted one as a create.
+    assert len(graph.create_calls("fb_post")) == 2 and len(graph.creates_of("fb_post")) == 1
+    # A failed read of the Page's posts is "cannot tell", never "absent".
+    graph.faults.fail_before(
+        1, status=200, body={"error": "no list"}, path="/v24.0/20001/", method="GET"
+    )
+    with pytest.raises(RetryableError):
+        connector.lookup(ctx_for(session, page, "never posted"))
     graph.faults.hang_after_accept(1, seconds=3, path="/v24.0/20001/feed", method="POST")
     with pytest.raises(UnknownOutcomeError):
         connector.publish(ctx_for(session, page, "slow"))

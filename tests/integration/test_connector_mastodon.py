@@ -74,6 +74,12 @@ def test_idempotency_key_prevents_duplicates(masto, session):
     found = conn.lookup(ctx(session, account, "Hello fediverse"))
     assert found is not None and found.remote_id == result.remote_id
     assert conn.lookup(ctx(session, account, "never sent")) is None
+    # A read that is not a list of statuses is "cannot tell", never "absent".
+    masto.faults.fail_before(
+        1, status=200, body={"error": "busy"}, path="/api/v1/accounts/", method="GET"
+    )
+    with pytest.raises(RetryableError):
+        conn.lookup(ctx(session, account, "never sent"))
     expire_idempotency(masto)
 
 

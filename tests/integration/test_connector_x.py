@@ -210,6 +210,27 @@ def test_lookup_cannot_tell_raises_and_a_lagging_timeline_shows_posts_late(xfake
     assert found is not None and found.remote_id == result.remote_id
 
 
+def test_slow_accept_lands_late_after_a_short_timeout_and_answers_a_patient_client(xfake, session):
+    account, _ = connect_x(session, xfake)
+    connector = get_connector("x")
+    # Slower than the client's 2 s read timeout: it gives up, the tweet lands afterwards.
+    xfake.faults.slow_accept(1, seconds=3.5, path="/2/tweets", method="POST")
+    with pytest.raises(UnknownOutcomeError):
+        connector.publish(ctx_for(session, account, "slow platform"))
+    assert xfake.creates_of("tweet") == []  # not yet...
+    deadline = time.monotonic() + 10
+    while not xfake.creates_of("tweet") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(xfake.creates_of("tweet")) == 1  # ...but it did land
+    # Slow but within the timeout: the client just waits for the answer.
+    xfake.faults.slow_accept(1, seconds=1, path="/2/tweets", method="POST")
+    started = time.monotonic()
+    result = connector.publish(ctx_for(session, account, "slow but in time"))
+    assert time.monotonic() - started >= 1
+    assert result.remote_id == xfake.creates_of("tweet")[-1]["id"]
+    assert len(xfake.create_calls("tweet")) == 2
+
+
 def test_connect_error_before_sending_is_retryable(xfake, session, monkeypatch):
     account, _ = connect_x(session, xfake)
     ctx = ctx_for(session, account, "hello")

@@ -29,6 +29,7 @@ from aigrowth.social.connectors.base import (
     PermanentError,
     PublishContext,
     PublishResult,
+    RetryableError,
     TokenSet,
     as_int,
     send,
@@ -153,7 +154,9 @@ class FacebookConnector(FacebookLoginConnector):
                 what="Facebook recent posts",
                 params={"fields": "id,message,created_time,permalink_url", "limit": 25},
             )
-        for post in body.get("data") or []:
+        if not isinstance(body.get("data"), list):  # not a list of posts: cannot tell
+            raise RetryableError("Facebook recent posts could not be read (no list of posts).")
+        for post in body["data"]:
             created = _parse_time(post.get("created_time"))
             if created is not None and created < since:
                 continue

@@ -243,6 +243,8 @@ class MastodonConnector(Connector):
                 headers=self._headers(ctx),
                 what="Mastodon recent posts",
             ).json()
+        if not isinstance(recent, list):  # not a list of statuses: cannot tell
+            raise RetryableError("Mastodon recent posts could not be read (no list of posts).")
         changed = False
         for index in range(len(posted), len(parts)):
             want = _norm(parts[index])
