@@ -47,6 +47,18 @@ def serve(fake: FakeServer, monkeypatch: pytest.MonkeyPatch, **env: str) -> Iter
         yield fake
 
 
+def connect_bluesky(session: Session, fake: FakeServer) -> SocialAccount:
+    """A new user with a Bluesky account on `fake`, connected with its app password."""
+    user, _ = make_user(session)
+    return service.connect_bluesky(
+        user_id=user.id,
+        handle="@Alice.test",
+        app_password="abcd-efgh-ijkl-mnop",
+        pds_url=fake.base_url,
+        session=session,
+    )
+
+
 def fast_polling(monkeypatch: pytest.MonkeyPatch, platform: str) -> Any:
     """The platform's connector, polling containers every 20 ms for at most 2 s."""
     from aigrowth.social.connectors.base import get_connector

@@ -22,6 +22,7 @@ from aigrowth.social.connectors.bluesky import make_tid
 from aigrowth.social.models import AccountStatus, SocialAccount
 from tests.fakes.bluesky import TID_RE, BlueskyFake
 from tests.fakes.social_support import (
+    connect_bluesky,
     make_user,
     serve,
 )
@@ -36,14 +37,7 @@ def bsky(app_env, monkeypatch):
 
 
 def connect(session: Session, fake: BlueskyFake) -> SocialAccount:
-    user, _ = make_user(session)
-    return service.connect_bluesky(
-        user_id=user.id,
-        handle="@Alice.test",
-        app_password="abcd-efgh-ijkl-mnop",
-        pds_url=fake.base_url,
-        session=session,
-    )
+    return connect_bluesky(session, fake)
 
 
 def test_connect_with_app_password(bsky, session):

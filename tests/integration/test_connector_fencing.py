@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from aigrowth.social import service
 from aigrowth.social.connectors.base import Media, get_connector
 from aigrowth.social.models import SocialAccount
 from tests.fakes.bluesky import BlueskyFake
@@ -23,24 +22,19 @@ from tests.fakes.common import FakeServer
 from tests.fakes.graph import GraphFake
 from tests.fakes.linkedin import LinkedInFake
 from tests.fakes.mastodon import MastodonFake
-from tests.fakes.social_support import connect_oauth, fast_polling, make_user, publish_ctx, serve
+from tests.fakes.social_support import (
+    connect_bluesky,
+    connect_oauth,
+    fast_polling,
+    publish_ctx,
+    serve,
+)
 from tests.fakes.threads import ThreadsFake
 from tests.fakes.x import XFake
 
 
 class ClaimLost(Exception):
     """Stands in for the publisher's own error: this worker no longer holds the post."""
-
-
-def _bluesky(session: Session, fake: FakeServer) -> SocialAccount:
-    user, _ = make_user(session)
-    return service.connect_bluesky(
-        user_id=user.id,
-        handle="@Alice.test",
-        app_password="abcd-efgh-ijkl-mnop",
-        pds_url=fake.base_url,
-        session=session,
-    )
 
 
 def _oauth(platform: str, **begin: Any) -> Callable[[Session, FakeServer], SocialAccount]:
@@ -68,7 +62,7 @@ CASES = {
     "instagram": Case(GraphFake, _oauth("instagram"), "ig_publish", with_image=True),
     "threads": Case(ThreadsFake, _oauth("threads"), "publish"),
     "mastodon": Case(MastodonFake, _oauth("mastodon"), "status", threads=True),
-    "bluesky": Case(BlueskyFake, _bluesky, "post", threads=True),
+    "bluesky": Case(BlueskyFake, connect_bluesky, "post", threads=True),
 }
 
 
