@@ -14,7 +14,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from aigrowth.content.service import MEDIA_MAX_BYTES
 from aigrowth.settings import get_settings
+
+# Image uploads go through Reflex's upload endpoint (EditorState.upload). One request
+# carries at most UPLOAD_MAX_FILES images of MEDIA_MAX_BYTES each; the backend
+# (aigrowth.http.limits) and deploy/Caddyfile refuse bigger request bodies.
+UPLOAD_PATH = "/_upload"
+UPLOAD_MAX_FILES = 10
+UPLOAD_MAX_REQUEST_BYTES = UPLOAD_MAX_FILES * MEDIA_MAX_BYTES + 1024 * 1024  # + form framing
 
 _NAME = re.compile(r"^[0-9a-f]{32}\.(jpg|png|gif|webp)$")
 _TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}

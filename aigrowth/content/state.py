@@ -24,8 +24,10 @@ from aigrowth.content import jobs as content_jobs
 from aigrowth.content import planning, preview, rules
 from aigrowth.content import service as svc
 from aigrowth.content.models import ContentStatus
+from aigrowth.content.routes import UPLOAD_MAX_FILES
 from aigrowth.db import session_scope
 from aigrowth.dbtypes import utcnow
+from aigrowth.http.limits import read_capped
 
 PAGE_SIZE = 20
 WATCH_EVERY_S = 1.5  # how often an open editor asks about a post being published
@@ -888,8 +890,13 @@ class EditorState(rx.State):
         yield
         errors: list[str] = []
         done = 0
-        for file in files[:10]:
-            data = await file.read()
+        for file in files[:UPLOAD_MAX_FILES]:
+            # Read in chunks and stop at the limit: never a whole oversized file in memory.
+            data = await read_capped(file, svc.MEDIA_MAX_BYTES)
+            if data is None:
+                limit_mb = svc.MEDIA_MAX_BYTES // 1_048_576
+                errors.append(f"{file.name}: larger than {limit_mb} MB. Make it smaller.")
+                continue
             try:
                 with session_scope() as db:
                     content = svc.get_owned(self.content_id, user_id=uid, session=db)

@@ -7,12 +7,15 @@ through their own modules; this file only assembles them.
 from __future__ import annotations
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 
 from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from aigrowth.analytics.routes import ROUTES as ANALYTICS_ROUTES
 from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
+from aigrowth.content.routes import UPLOAD_MAX_REQUEST_BYTES, UPLOAD_PATH
 from aigrowth.http.health import health
+from aigrowth.http.limits import BodySizeLimit
 from aigrowth.ops.routes import ROUTES as OPS_ROUTES
 from aigrowth.social.routes import ROUTES as SOCIAL_ROUTES
 
@@ -27,4 +30,7 @@ ROUTES: list[BaseRoute] = [
 
 
 def build_api() -> Starlette:
-    return Starlette(routes=list(ROUTES))
+    """Our routes; Reflex mounts its own app inside, so the size limit covers its
+    endpoints too (the upload endpoint gets the upload limit)."""
+    limits = Middleware(BodySizeLimit, limits={UPLOAD_PATH: UPLOAD_MAX_REQUEST_BYTES})
+    return Starlette(routes=list(ROUTES), middleware=[limits])
