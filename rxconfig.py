@@ -3,6 +3,7 @@
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from aigrowth.http.origins import allowed_origins
 from aigrowth.settings import get_settings
 from aigrowth.ui.theme import app_theme
 
@@ -22,6 +23,10 @@ config = rx.Config(
     # so any web process can serve any browser. The embedded single-VM setup keeps it
     # in the web process.
     redis_url=_settings.redis_url or None,
+    # Only our own pages may call the HTTP routes with credentials or open the event
+    # websocket (the default "*" let any site do both): APP_URL and API_URL, plus the
+    # loopback dev ports on a local install.
+    cors_allowed_origins=allowed_origins(_settings),
     # Behind the documented reverse proxy: the websocket's client address comes from
     # X-Forwarded-For, counted from the right (aigrowth.netaddr applies the same rule).
     trusted_proxy_hops=_settings.trusted_proxy_hops,

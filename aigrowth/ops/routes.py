@@ -3,16 +3,22 @@
 Never open: every request (pages, JSON polling, static files, the requeue/delete
 POSTs) is checked against the session cookie and `users.is_admin` before it reaches
 Flask. Non-admins get 404 (no hint that an operator tool lives here); signed-out
-visitors are sent to the sign-in page. POSTs are additionally refused from other
-origins (the session cookie is SameSite=Lax as well).
+visitors are sent to the sign-in page.
+
+State changes only by POST, and only from our own pages: a GET or HEAD never reaches
+an endpoint that changes anything (rq-dashboard accepts `GET /requeue/<queue>`, which
+a link or an <img> on any site could trigger), and every other method must carry an
+Origin (or Referer) of APP_URL/API_URL (aigrowth.http.origins); the session cookie is
+SameSite=Lax as well.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 from aigrowth.accounts.service import SESSION_COOKIE, user_id_for_token
 from aigrowth.db import session_scope
+from aigrowth.http.origins import is_allowed_origin
 from aigrowth.ops.service import is_admin
 from aigrowth.settings import get_settings
 
@@ -57,12 +64,27 @@ def _user_is_admin(token: str) -> bool | None:
         return is_admin(uid, session=db)
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin") or request.headers.get("referer") or ""
-    if not origin:
-        return True
-    host = urlsplit(origin).netloc
-    return host == request.headers.get("host", "")
+# rq-dashboard 0.9 endpoints that change state (paths below the mount).
+_STATE_CHANGING = re.compile(
+    r"^/(?:job/[^/]+/(?:delete|requeue)|requeue/[^/]+|queue/[^/]+/(?:[^/]+/empty|compact))/?$"
+)
+_SAFE_METHODS = ("GET", "HEAD")
+
+
+def _refusal(request: Request) -> PlainTextResponse | None:
+    """Why an admin's request may not reach the dashboard (None = it may)."""
+    path = request.url.path.removeprefix(RQ_DASHBOARD_PATH)
+    if request.method in _SAFE_METHODS:
+        if _STATE_CHANGING.match(path):
+            return PlainTextResponse(
+                "This action changes state: it is accepted only as a POST from the dashboard.",
+                status_code=405,
+                headers={"Allow": "POST"},
+            )
+        return None
+    if not is_allowed_origin(request.headers):
+        return PlainTextResponse("Cross-origin request refused", status_code=403)
+    return None
 
 
 class AdminOnly:
@@ -82,8 +104,8 @@ class AdminOnly:
             response: Any = RedirectResponse(target, status_code=303)
         elif not verdict:
             response = PlainTextResponse("Not Found", status_code=404)
-        elif request.method not in ("GET", "HEAD") and not _same_origin(request):
-            response = PlainTextResponse("Cross-origin request refused", status_code=403)
+        elif (refused := _refusal(request)) is not None:
+            response = refused
         else:
             await self.app_factory()(scope, receive, send)
             return
