@@ -12,6 +12,7 @@ import reflex as rx
 
 from aigrowth.social.connectors.base import PLATFORMS, get_connector
 from aigrowth.social.service import _DESCRIPTIONS
+from aigrowth.social.state import APP_PASSWORD_FIELD
 from aigrowth.social.state import SocialAccountsState as S
 from aigrowth.ui import theme
 from aigrowth.ui.components import page_header
@@ -194,13 +195,16 @@ def _bluesky_form() -> rx.Component:
                 auto_complete="username",
                 width="100%",
             ),
-            _input(
-                "App password",
-                S.bsky_password,
-                S.set_bsky_password,
+            # Uncontrolled on purpose: the password goes to the server once, with the
+            # submission, and is never held in (or sent back from) the UI state.
+            rx.input(
+                id=APP_PASSWORD_FIELD,
+                name=APP_PASSWORD_FIELD,
+                aria_label="App password",
                 placeholder="xxxx-xxxx-xxxx-xxxx",
                 type="password",
                 auto_complete="off",
+                size="2",
                 width="100%",
             ),
             rx.text(
@@ -237,7 +241,7 @@ def _bluesky_form() -> rx.Component:
             width="100%",
             align="start",
         ),
-        on_submit=lambda _form: S.connect_bluesky(),
+        on_submit=S.connect_bluesky,
         width="100%",
     )
 

@@ -27,6 +27,8 @@ from aigrowth.ui.theme import PLATFORM_LABELS as LABELS
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LOGIN = "/login?next=/accounts"
+# The id and form name of the Bluesky app password field (an uncontrolled input).
+APP_PASSWORD_FIELD = "bsky_app_password"
 
 _HEALTH_LABELS = {
     "active": "Active",
@@ -62,7 +64,9 @@ class SocialAccountsState(rx.State):
     busy: str = ""  # platform (or account id) with an action in progress
     instance_url: str = ""
     bsky_handle: str = ""
-    bsky_password: str = ""
+    # No var for the app password: it arrives with the form submission and lives only
+    # in `connect_bluesky` (a state var, even a backend-only one, is kept with the UI
+    # state in Redis, and a public one is sent back to the browser).
     bsky_pds: str = ""
     bsky_advanced: bool = False
     confirm_id: str = ""
@@ -116,10 +120,6 @@ class SocialAccountsState(rx.State):
     @rx.event
     def set_bsky_handle(self, value: str):
         self.bsky_handle = value
-
-    @rx.event
-    def set_bsky_password(self, value: str):
-        self.bsky_password = value
 
     @rx.event
     def set_bsky_pds(self, value: str):
@@ -189,14 +189,18 @@ class SocialAccountsState(rx.State):
             yield event
 
     @rx.event
-    async def connect_bluesky(self):
+    async def connect_bluesky(self, form_data: dict[str, Any]):
+        """`form_data["app_password"]` is the uncontrolled password field: it is used for
+        this one sign-in and the field is emptied at once, whatever the outcome."""
+        password = str(form_data.get(APP_PASSWORD_FIELD) or "")
+        form_data.clear()
         uid = session_user_id(self)
         if uid is None:
             yield rx.redirect(LOGIN)
             return
-        handle, password, pds = self.bsky_handle, self.bsky_password, self.bsky_pds
+        handle, pds = self.bsky_handle, self.bsky_pds
         self.busy = "bluesky"
-        yield
+        yield rx.set_value(APP_PASSWORD_FIELD, "")
 
         def run() -> str:
             with session_scope() as db:
@@ -210,7 +214,6 @@ class SocialAccountsState(rx.State):
             yield error
             return
         self.busy = ""
-        self.bsky_password = ""
         self.bsky_handle = ""
         self._refresh(uid)
         yield rx.toast.success(f"Bluesky connected as @{name}.")
