@@ -35,7 +35,7 @@ from tests.fakes.common import FakeServer
 from tests.fakes.graph import GraphFake
 from tests.fakes.linkedin import LinkedInFake
 from tests.fakes.mastodon import MastodonFake
-from tests.fakes.social_support import connect_oauth, fast_polling, make_user, serve
+from tests.fakes.social_support import connect_bluesky, connect_oauth, fast_polling, serve
 from tests.fakes.threads import ThreadsFake
 from tests.fakes.x import XFake
 
@@ -204,14 +204,7 @@ def test_instagram_connect_publish_logs_no_secret(app_env, monkeypatch, session)
 def test_bluesky_connect_refresh_publish_logs_no_secret(app_env, monkeypatch, session):
     for fake in serve(BlueskyFake(), monkeypatch):
         with capture_logs(monkeypatch) as log:
-            user, _ = make_user(session)
-            account = service.connect_bluesky(
-                user_id=user.id,
-                handle="alice.test",
-                app_password="abcd-efgh-ijkl-mnop",
-                pds_url=fake.base_url,
-                session=session,
-            )
+            account = connect_bluesky(session, fake)
             secrets = {"abcd-efgh-ijkl-mnop"} | stored_tokens(session, account)
             secrets |= refresh(session, account)
             publish(session, account)

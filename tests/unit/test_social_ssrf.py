@@ -110,6 +110,16 @@ def test_parse_retry_after_forms():
 
 
 # ---- issue 15 #14: wrapped IPv4, ports, and a check on every request -----------------
+def _resolve_to(monkeypatch, address: str) -> None:
+    """Every host name resolves to `address` (IPv4 or IPv6)."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    monkeypatch.setattr(
+        socket,
+        "getaddrinfo",
+        lambda host, port, *a, **kw: [(family, socket.SOCK_STREAM, 6, "", (address, port))],
+    )
+
+
 @pytest.mark.parametrize(
     "address",
     [
@@ -124,13 +134,7 @@ def test_parse_retry_after_forms():
     ],
 )
 def test_ipv6_wrapping_a_private_ipv4_is_refused(monkeypatch, address):
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda host, port, *a, **kw: [
-            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port))
-        ],
-    )
+    _resolve_to(monkeypatch, address)
     with pytest.raises(service.UnsafeURLError, match="points to"):
         service.check_public_url("https://wrapped.example", allow_private=False)
 
@@ -140,19 +144,9 @@ def test_ipv6_wrapping_a_public_ipv4_is_allowed():
     assert netguard.address_problem("2a00:1450:4001:80b::200e") is None
 
 
-def _public_dns(monkeypatch):
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda host, port, *a, **kw: [
-            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))
-        ],
-    )
-
-
 @pytest.mark.parametrize("url", ["https://example.org:8443", "https://example.org:22"])
 def test_non_standard_ports_are_refused(monkeypatch, url):
-    _public_dns(monkeypatch)
+    _resolve_to(monkeypatch, "93.184.216.34")
     with pytest.raises(service.UnsafeURLError, match="Port"):
         service.check_public_url(url, allow_private=False)
     assert service.check_public_url(url, allow_private=True) == url
@@ -206,13 +200,7 @@ def test_a_server_that_rebinds_to_loopback_is_refused_on_every_request(
         raise OSError("no network in this test")
 
     monkeypatch.setattr(socket, "create_connection", no_connect)
-    monkeypatch.setattr(
-        socket,
-        "getaddrinfo",
-        lambda host, port, *a, **kw: [
-            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))
-        ],
-    )
+    _resolve_to(monkeypatch, "127.0.0.1")
     with pytest.raises(PermanentError, match="loopback"):
         CALLS[call]()
     assert connects == []
