@@ -202,6 +202,25 @@ def test_hostile_business_text_produces_no_foreign_url(online_env, fake_llm, ses
         assert "Visit" in row.text  # the rest of the text survives
 
 
+def test_evasive_links_and_handles_are_filtered(online_env, fake_llm, session) -> None:
+    """Issue 15 #9: bare domains on any TLD, the user's host as a prefix of another, and
+    mentions written `.@handle` or with a full-width at-sign all got through."""
+    user, business = _founder(session)
+    generate_strategy(business.id, user_id=user.id, session=session)
+    _rewrite_batch_texts(
+        fake_llm,
+        lambda _: (
+            "Offer at acme-invoicing.io.evil.top and evil.top, ask .@scammer3 or "
+            "\uff20scammer4. Pricing: https://acme-invoicing.io/pricing"
+        ),
+    )
+    rows = generate_posts(business.id, 7, user_id=user.id, session=session)
+    for row in rows:
+        full = row.text + " ".join(row.thread_parts)
+        assert "evil" not in full and "scammer" not in full, full
+        assert "https://acme-invoicing.io/pricing" in row.text
+
+
 def test_own_url_survives_filtering(online_env, fake_llm, session) -> None:
     user, business = _founder(session)
     generate_strategy(business.id, user_id=user.id, session=session)
