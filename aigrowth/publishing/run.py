@@ -395,7 +395,7 @@ def _create(
         if post.publish_state.get(HAD_UNKNOWN_KEY):
             # An earlier try was unconfirmed and the platform says it has this post:
             # it landed. Find it and store it; never fail or post it again.
-            return _settle_duplicate(engine, post, connector, ctx, exc.message)
+            return _settle_duplicate(engine, post, connector, ctx, exc)
         settle_failed(
             engine,
             post,
@@ -423,12 +423,17 @@ def _create(
 
 
 def _settle_duplicate(
-    engine: Engine, post: Post, connector: Connector, ctx: PublishContext, detail: str
+    engine: Engine, post: Post, connector: Connector, ctx: PublishContext, exc: DuplicateError
 ) -> str:
-    try:
-        found = look_up(connector, ctx, twice=True)
-    except CannotTell:
-        found = None
+    detail = exc.message
+    found: PublishResult | None = None
+    if exc.remote_id:  # LinkedIn names the post it already has
+        found = PublishResult(remote_id=exc.remote_id, url=exc.url)
+    else:
+        try:
+            found = look_up(connector, ctx, twice=True)
+        except CannotTell:
+            found = None
     if found is not None:
         settle_published(engine, post, found, outcome="reconciled_found")
         return "published"

@@ -3,7 +3,9 @@ posts, real RQ worker subprocesses, and a driver that runs the periodic jobs' co
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from redis import Redis
 from sqlmodel import Session, select
 
 from aigrowth.accounts.models import User
@@ -21,8 +24,10 @@ from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content, ContentStatus
 from aigrowth.db import get_engine
 from aigrowth.dbtypes import utcnow
+from aigrowth.embedded_redis import server_args
 from aigrowth.publishing import service
 from aigrowth.publishing.config import reset_publishing_settings_cache
+from aigrowth.publishing.models import PublishAttempt
 from aigrowth.settings import reset_settings_cache
 from aigrowth.social import vault
 from aigrowth.social.models import SocialAccount
@@ -145,6 +150,24 @@ def drive(
     return until()
 
 
+def descendants(pid: int) -> list[int]:
+    """Child processes of `pid`, recursively (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 class Workers:
     """Real `python -m workers.worker publish` subprocesses (forking RQ workers)."""
 
@@ -172,9 +195,25 @@ class Workers:
             self.start_one()
         return self
 
-    def kill9(self, proc: subprocess.Popen) -> None:
+    def kill9(self, proc: subprocess.Popen) -> list[int]:
+        """kill -9 the worker AND its work horse (RQ 3 forks the horse into a process
+        group of its own, so killing the worker's group alone leaves the job running).
+        Returns the pids that were killed."""
+        pids = [proc.pid, *descendants(proc.pid)]
         os.killpg(proc.pid, signal.SIGKILL)
+        for pid in pids[1:]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         proc.wait(timeout=10)
+        return pids
+
+    def terminate(self, proc: subprocess.Popen, *, whole_unit: bool) -> None:
+        """SIGTERM as systemd sends it: to every process of the unit (KillMode=
+        control-group) or to the main process only (KillMode=mixed)."""
+        targets = [proc.pid, *descendants(proc.pid)] if whole_unit else [proc.pid]
+        for pid in targets:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     def __exit__(self, *exc: object) -> None:
         for proc in self.procs:
@@ -189,3 +228,57 @@ class Workers:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
+
+
+class PrivateRedis:
+    """A redis-server of this test only, so it can be killed and wiped."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.sock = workdir / "redis.sock"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.sock}"
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            server_args(self.sock, self.workdir, appendonly=True),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def kill_and_wipe(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.workdir)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def attempt_outcomes(ids: list[uuid.UUID]) -> list[str | None]:
+    """Outcome of every publish attempt of these posts."""
+    with Session(get_engine()) as s:
+        return list(
+            s.exec(
+                select(PublishAttempt.outcome).where(
+                    PublishAttempt.content_id.in_(ids)  # type: ignore[attr-defined]
+                )
+            ).all()
+        )
