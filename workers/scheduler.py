@@ -17,6 +17,7 @@ from redis import Redis
 from rq_scheduler import Scheduler
 
 from aigrowth.logging_setup import configure_logging
+from aigrowth.publishing.waker import DueWaker
 from aigrowth.redis_client import get_redis
 from workers.queues import ANALYTICS, DEFAULT, PUBLISH
 from workers.wait import wait_for_redis
@@ -132,6 +133,7 @@ def main() -> None:
     scheduler = make_scheduler(redis)
     count = register_periodic_jobs(scheduler)
     log.info("Registered %d periodic jobs", count)
+    DueWaker().start()  # posts go out at their instant, not at the next poll
     scheduler.run()
 
 

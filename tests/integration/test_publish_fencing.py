@@ -26,6 +26,7 @@ from aigrowth.content.models import Content, ContentStatus
 from aigrowth.db import get_engine
 from aigrowth.dbtypes import utcnow
 from aigrowth.publishing import service
+from aigrowth.publishing.waker import DueWaker, seconds_until_next_due
 from aigrowth.redis_client import get_redis, reset_redis_cache
 from aigrowth.settings import get_settings
 from aigrowth.social.models import SocialAccount
@@ -276,3 +277,27 @@ def test_sigterm_during_a_burst_finishes_in_flight_and_hands_back_the_rest(x_fak
     rows = statuses(ids)
     assert {p.status for p in rows.values()} == {ContentStatus.PUBLISHED}
     assert len(x_fake.calls_to(CREATE, "POST")) == 40 == len(x_fake.creates)
+
+
+# ------------------------------------------------------------------ due-time waker
+def test_the_waker_dispatches_a_post_at_its_instant_without_the_periodic_job(x_fake):
+    user, biz = make_user()
+    acct = make_x_account(user, biz, x_fake)
+    (post_id,) = make_posts(biz, acct, 1, when=utcnow() + timedelta(seconds=1.5))
+    assert 0 < seconds_until_next_due(get_engine()) <= 1.0  # sleeps at most a second
+    waker = DueWaker(get_engine())
+    waker.start()
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if statuses([post_id])[post_id].status != ContentStatus.SCHEDULED:
+                break
+            time.sleep(0.05)
+    finally:
+        waker.stop()
+        waker.join(timeout=5)
+    post = statuses([post_id])[post_id]
+    assert post.status == ContentStatus.PUBLISHING and post.attempts == 1
+    assert len(get_queue(PUBLISH).get_jobs()) == 1
+    _work()
+    assert statuses([post_id])[post_id].status == ContentStatus.PUBLISHED
