@@ -516,6 +516,18 @@ def _content() -> rx.Component:
     )
 
 
+def _export_link(label: str, kind: str) -> rx.Component:
+    """Download the CSV of the current filters."""
+    return rx.button(
+        rx.icon("download", size=14),
+        label,
+        variant="soft",
+        on_click=S.export_csv(kind),
+        id=f"export-{kind}",
+        aria_label=f"Export {kind} figures as CSV",
+    )
+
+
 @rx.page(route="/analytics", title="Analytics · AI Growth Manager")
 def analytics_page() -> rx.Component:
     return app_shell(
@@ -531,32 +543,8 @@ def analytics_page() -> rx.Component:
                     variant="soft",
                     id="refresh-now",
                 ),
-                rx.menu.root(
-                    rx.menu.trigger(
-                        rx.button(
-                            rx.icon("download", size=14),
-                            "Export CSV",
-                            variant="soft",
-                            id="export-csv",
-                        )
-                    ),
-                    rx.menu.content(
-                        rx.menu.item(
-                            rx.link(
-                                "Post figures per day",
-                                href=S.export_base + "&kind=posts&" + S.export_query,
-                                id="export-posts",
-                            )
-                        ),
-                        rx.menu.item(
-                            rx.link(
-                                "Account figures per day",
-                                href=S.export_base + "&kind=accounts&" + S.export_query,
-                                id="export-accounts",
-                            )
-                        ),
-                    ),
-                ),
+                _export_link("Posts CSV", "posts"),
+                _export_link("Accounts CSV", "accounts"),
             ),
             rx.cond(
                 S.refresh_message != "",

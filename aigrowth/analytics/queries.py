@@ -610,8 +610,12 @@ def page_data(
         followers=follower_series(bid, f, **kw),
         breakdowns={by: breakdown(bid, f, by, **kw) for by in BREAKDOWNS},
         heatmap=heatmap(bid, f, timezone=timezone, **kw),
-        top=ranked_posts(bid, f, **kw),
-        bottom=ranked_posts(bid, f, worst=True, **kw),
+        top=(top := ranked_posts(bid, f, **kw)),
+        bottom=[
+            p
+            for p in ranked_posts(bid, f, worst=True, limit=10, **kw)
+            if p.id not in {t.id for t in top}
+        ][:5],
         platforms_without_impressions=platforms_without_impressions(bid, f, **kw),
         published_total=_published_count(bid, Filters(date(2000, 1, 1), f.end), session),
     )

@@ -8,6 +8,7 @@ The business is always resolved again from the signed-in user; ids sent by the p
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import date
 from typing import Any
@@ -345,6 +346,16 @@ class AnalyticsState(rx.State):
     def set_breakdown_tab(self, value: str):
         if value in q.BREAKDOWNS:
             self.breakdown_tab = value
+
+    @rx.event
+    def export_csv(self, kind: str):
+        """Start the CSV download for the current filters (the route re-checks the owner)."""
+        if kind not in ("posts", "accounts") or not self.export_base:
+            return None
+        url = f"{self.export_base}&kind={kind}&{self.export_query}"
+        # A full navigation to an attachment: the browser downloads and stays on the page
+        # (a same-origin link would be taken over by the client router).
+        return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
     # ------------------------------------------------------------------ refresh now
     @rx.event(background=True)
