@@ -9,3 +9,10 @@ from aigrowth.analytics import service
 
 def pull_all() -> dict:
     return asdict(service.pull_all())
+
+
+def monthly_replan() -> dict:
+    """Monthly re-plan proposals (1st of the month; see aigrowth.strategy.replan)."""
+    from aigrowth.strategy import replan
+
+    return asdict(replan.run_monthly())

@@ -64,6 +64,14 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         queue=ANALYTICS,
         timeout_s=3 * 3600,
     ),
+    # The monthly re-plan from results (a proposal the founder accepts or dismisses).
+    PeriodicJob(
+        id="periodic-monthly-replan",
+        func="workers.analytics_jobs.monthly_replan",
+        cron="0 5 1 * *",
+        queue=ANALYTICS,
+        timeout_s=3 * 3600,
+    ),
     PeriodicJob(
         id="periodic-token-refresh",
         func="workers.token_jobs.refresh_expiring",

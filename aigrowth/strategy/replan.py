@@ -239,3 +239,50 @@ def due_businesses(
         .where(Strategy.is_active.is_(True), col(Business.id).not_in(select(recent.c.business_id)))  # type: ignore[attr-defined]
     ).all()
     return [(r[0], r[1]) for r in rows]
+
+
+@dataclass
+class MonthlyStats:
+    businesses: int = 0
+    proposed: int = 0
+    skipped: int = 0  # too little data or nothing to change
+    failed: int = 0
+
+
+def run_monthly(*, today: date | None = None) -> MonthlyStats:
+    """The monthly re-plan: one proposal per business that has results to learn from,
+    its owner notified (in the app, no email). One business's failure (AI outage,
+    allowance used up) never stops the others."""
+    import logging
+
+    from aigrowth.db import session_scope
+    from aigrowth.notifications.service import notify
+
+    log = logging.getLogger(__name__)
+    stats = MonthlyStats()
+    with session_scope() as db:
+        due = due_businesses(session=db)
+    stats.businesses = len(due)
+    for business_id, user_id in due:
+        try:
+            with session_scope() as db:
+                result = propose(business_id, user_id=user_id, session=db, today=today)
+                if result.proposal is None:
+                    stats.skipped += 1
+                    continue
+                notify(
+                    user_id,
+                    "replan_proposed",
+                    "Your monthly re-plan is ready",
+                    result.message,
+                    link="/analytics",
+                    dedupe_key=f"replan:{result.proposal.id}",
+                    session=db,
+                    email=False,
+                )
+                db.commit()
+                stats.proposed += 1
+        except Exception as exc:  # logged; the next business goes on
+            log.warning("Monthly re-plan of business %s failed: %s", business_id, exc)
+            stats.failed += 1
+    return stats

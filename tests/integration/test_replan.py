@@ -161,3 +161,20 @@ def test_another_user_can_neither_propose_nor_decide(app_env, session):
             call()
     session.expire_all()
     assert session.get(StrategyProposal, proposal.id).status == "pending"
+
+
+def test_monthly_run_proposes_for_businesses_with_results_and_notifies(app_env, session):
+    from aigrowth.accounts.models import Notification
+
+    user, biz, _ = _founder(session)
+    thin_user, thin_biz, _ = _founder(session, posts_per_pillar=1)
+    stats = replan.run_monthly(today=TODAY)
+    assert (stats.businesses, stats.proposed, stats.skipped, stats.failed) == (2, 1, 1, 0)
+    session.expire_all()
+    assert replan.pending_proposal(biz.id, user_id=user.id, session=session) is not None
+    assert replan.pending_proposal(thin_biz.id, user_id=thin_user.id, session=session) is None
+    notes = session.exec(select(Notification).where(Notification.user_id == user.id)).all()
+    assert [n.link for n in notes] == ["/analytics"]
+    # A business with a proposal this month is not asked again.
+    again = replan.run_monthly(today=TODAY)
+    assert again.businesses == 1 and again.proposed == 0
