@@ -18,7 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from aigrowth.db import get_engine
 from aigrowth.dbtypes import utcnow
+from aigrowth.social import service as social
+from aigrowth.social.connectors.base import PLATFORMS, get_connector
 from aigrowth.social.models import AccountStatus, SocialAccount
 
 log = logging.getLogger(__name__)
@@ -29,16 +32,11 @@ RENEWABLE_HORIZON = timedelta(days=7)
 
 
 def _renewable_platforms() -> list[str]:
-    from aigrowth.social.connectors.base import PLATFORMS, get_connector
-
     return [p for p in PLATFORMS if get_connector(p).refresh_with_access_token]
 
 
 def refresh_expiring(*, engine: Engine | None = None, horizon: timedelta = HORIZON) -> dict:
-    if engine is None:
-        from aigrowth.db import get_engine
-
-        engine = get_engine()
+    engine = engine or get_engine()
     now = utcnow()
     with Session(engine) as s:
         ids = (
@@ -65,8 +63,6 @@ def refresh_expiring(*, engine: Engine | None = None, horizon: timedelta = HORIZ
     stats = {"accounts": len(ids), "refreshed": 0, "failed": 0}
     if not ids:
         return stats
-    from aigrowth.social import service as social
-
     for account_id in ids:
         try:
             with Session(engine, expire_on_commit=False) as s:
