@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     stripe_price_enterprise: str = ""
     stripe_api_base: str = "https://api.stripe.com"
     default_plan: str = "free"
+    # Per-plan limits over the defaults in aigrowth/billing/plans.py (0 = unlimited), as
+    # JSON: PLAN_LIMITS='{"free": {"social_accounts": 5}, "pro": {"businesses": 10}}'.
+    plan_limits: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Days a past-due subscription keeps its plan before the free plan's limits apply.
+    billing_grace_days: int = Field(default=7, ge=0, le=60)
 
     # Platforms
     x_client_id: str = ""
@@ -115,7 +120,15 @@ class Settings(BaseSettings):
     mail_from: str = "AI Growth Manager <no-reply@localhost>"
     admin_emails: str = ""
     sentry_dsn: str = ""
+    sentry_environment: str = "production"
+    # Share of requests and jobs traced for Sentry performance (0 = errors only).
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     log_level: str = "INFO"
+    # "text" (one readable line) or "json" (one object per line, with request/job ids).
+    log_format: str = "text"
+    # Bearer token that opens GET /metrics from anywhere; without it only a direct
+    # loopback client (no proxy headers) may read it.
+    metrics_token: str = ""
 
     @field_validator("data_dir", mode="after")
     @classmethod

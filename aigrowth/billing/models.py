@@ -25,6 +25,15 @@ class Subscription(SQLModel, table=True):
     stripe_subscription_id: str | None = Field(default=None, max_length=255, index=True)
     current_period_end: datetime | None = ts_field()
     cancel_at_period_end: bool = Field(default=False)
+    # When the subscription ends if it was cancelled (period end, or a chosen date).
+    cancel_at: datetime | None = ts_field()
+    stripe_price_id: str | None = Field(default=None, max_length=255)
+    # First time Stripe reported past_due for this run of failed payments (grace period).
+    past_due_since: datetime | None = ts_field()
+    # The last Checkout Session whose completion a webhook confirmed (return page).
+    checkout_session_id: str | None = Field(default=None, max_length=255)
+    # When the row was last re-read from Stripe's API.
+    synced_at: datetime | None = ts_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 

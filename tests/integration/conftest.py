@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.integration.billing_support import stripe_fake  # noqa: F401  (fixture)
 from tests.integration.mail_support import MailWorker
 
 
