@@ -29,7 +29,7 @@ from sqlmodel import Session
 from aigrowth.analytics.models import AccountMetricsDaily, AnalyticsSnapshot
 from aigrowth.businesses.service import require_business
 from aigrowth.content.models import Content, ContentStatus
-from aigrowth.social.models import SocialAccount
+from aigrowth.social.models import SocialAccount, platform_label
 
 ST, CT, AT, SAT = (
     AnalyticsSnapshot.__table__,
@@ -232,7 +232,16 @@ def _int(value: Any) -> int | None:
 
 
 def _owned(business_id: uuid.UUID | str, user_id: uuid.UUID, session: Session) -> uuid.UUID:
-    return require_business(business_id, user_id=user_id, session=session).id
+    """The business id once checked against the user; remembered for this session, so
+    the many queries of one page check it once."""
+    checked = session.info.setdefault("analytics_owned", set())
+    key = (str(business_id), user_id)
+    if key in checked:
+        return uuid.UUID(key[0])
+    bid = require_business(business_id, user_id=user_id, session=session).id
+    checked.add((str(bid), user_id))
+    checked.add(key)
+    return bid
 
 
 def _post_filters(f: Filters) -> list[Any]:
@@ -295,15 +304,16 @@ def _daily_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
     return list(session.execute(query).all())
 
 
+def _points(rows: list[Any], start: date) -> list[DayPoint]:
+    return [DayPoint(r[0], _int(r[1]), _int(r[2]), _int(r[3])) for r in rows if r[0] >= start]
+
+
 def daily_series(
     business_id: uuid.UUID | str, f: Filters, *, user_id: uuid.UUID, session: Session
 ) -> list[DayPoint]:
     """One point per day of the period (days with no row are absent, not zero)."""
     bid = _owned(business_id, user_id, session)
-    return [
-        DayPoint(row[0], _int(row[1]), _int(row[2]), _int(row[3]))
-        for row in _daily_rows(bid, f, session)
-    ]
+    return _points(_daily_rows(bid, f, session), f.start)
 
 
 def _sum(values: list[Any]) -> int | None:
@@ -328,9 +338,12 @@ def _follower_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
 def follower_series(
     business_id: uuid.UUID | str, f: Filters, *, user_id: uuid.UUID, session: Session
 ) -> list[FollowerPoint]:
-    from aigrowth.social.models import platform_label
 
     bid = _owned(business_id, user_id, session)
+    return _follower_points(_follower_rows(bid, f, session), f.start)
+
+
+def _follower_points(rows: list[Any], start: date) -> list[FollowerPoint]:
     return [
         FollowerPoint(
             r.day,
@@ -338,7 +351,8 @@ def follower_series(
             f"{platform_label(r.platform)} @{r.handle}" if r.handle else platform_label(r.platform),
             _int(r.followers),
         )
-        for r in _follower_rows(bid, f, session)
+        for r in rows
+        if r.day >= start
     ]
 
 
@@ -362,11 +376,30 @@ def _followers_gained(rows: list[Any], start: date, end: date) -> int | None:
     return sum(last - before.get(k, firsts[k]) for k, last in lasts.items())
 
 
-def _published_count(bid: uuid.UUID, f: Filters, session: Session) -> int:
-    query = sa.select(sa.func.count()).where(
+def _published_counts(bid: uuid.UUID, f: Filters, session: Session) -> tuple[int, int, int]:
+    """Posts published in the period, in the previous period, and ever (one query)."""
+    prev = f.previous()
+
+    def within(start: date, end: date) -> Any:
+        return sa.func.coalesce(
+            sa.func.sum(
+                sa.case(
+                    (
+                        sa.and_(
+                            C.published_at >= _start_instant(start),
+                            C.published_at < _start_instant(end + timedelta(days=1)),
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            0,
+        )
+
+    query = sa.select(within(f.start, f.end), within(prev.start, prev.end), sa.func.count()).where(
         C.business_id == bid,
         C.status == ContentStatus.PUBLISHED.value,
-        C.published_at >= _start_instant(f.start),
         C.published_at < _start_instant(f.end + timedelta(days=1)),
     )
     if f.platform:
@@ -375,7 +408,8 @@ def _published_count(bid: uuid.UUID, f: Filters, session: Session) -> int:
         query = query.where(C.social_account_id == uuid.UUID(f.account_id))
     if f.pillar:
         query = query.where(C.pillar == f.pillar)
-    return int(session.execute(query).scalar_one())
+    now, before, ever = session.execute(query).one()
+    return int(now), int(before), int(ever)
 
 
 def _start_instant(day: date) -> datetime:
@@ -389,6 +423,14 @@ def headline(
     bid = _owned(business_id, user_id, session)
     prev = f.previous()
     rows = _daily_rows(bid, Filters(prev.start, f.end, f.platform, f.account_id, f.pillar), session)
+    followers = _follower_rows(bid, Filters(prev.start, f.end, f.platform, f.account_id), session)
+    return _headline(f, rows, followers, _published_counts(bid, f, session))
+
+
+def _headline(
+    f: Filters, rows: list[Any], followers: list[Any], published: tuple[int, int, int]
+) -> Headline:
+    prev = f.previous()
     now_rows = [r for r in rows if r[0] >= f.start]
     old_rows = [r for r in rows if r[0] < f.start]
 
@@ -397,7 +439,6 @@ def headline(
 
     imp, eng, clk, eng_imp = totals(now_rows)
     p_imp, p_eng, p_clk, p_eng_imp = totals(old_rows)
-    followers = _follower_rows(bid, Filters(prev.start, f.end, f.platform, f.account_id), session)
     gained = _followers_gained(followers, f.start, f.end)
     p_gained = _followers_gained(followers, prev.start, prev.end)
     return Headline(
@@ -406,9 +447,7 @@ def headline(
         engagement_rate=Figure(_rate(eng_imp, imp), _rate(p_eng_imp, p_imp)),
         clicks=Figure(clk, p_clk),
         followers_gained=Figure(gained, p_gained),
-        posts_published=Figure(
-            _published_count(bid, f, session), _published_count(bid, prev, session)
-        ),
+        posts_published=Figure(published[0], published[1]),
     )
 
 
@@ -603,21 +642,30 @@ def page_data(
     """Every figure of /analytics for one business and filter set."""
     kw: dict[str, Any] = {"user_id": user_id, "session": session}
     bid = _owned(business_id, user_id, session)
+    # One pass over both periods serves the headline and the daily series.
+    both = Filters(f.previous().start, f.end, f.platform, f.account_id, f.pillar)
+    rows = _daily_rows(bid, both, session)
+    followers = _follower_rows(bid, both, session)
+    published = _published_counts(bid, f, session)
+    breakdowns = {by: breakdown(bid, f, by, **kw) for by in BREAKDOWNS}
+    top = ranked_posts(bid, f, **kw)
+    shown = {t.id for t in top}
     return PageData(
         filters=f,
-        headline=headline(bid, f, **kw),
-        daily=daily_series(bid, f, **kw),
-        followers=follower_series(bid, f, **kw),
-        breakdowns={by: breakdown(bid, f, by, **kw) for by in BREAKDOWNS},
+        headline=_headline(f, rows, followers, published),
+        daily=_points(rows, f.start),
+        followers=_follower_points(followers, f.start),
+        breakdowns=breakdowns,
         heatmap=heatmap(bid, f, timezone=timezone, **kw),
-        top=(top := ranked_posts(bid, f, **kw)),
-        bottom=[
-            p
-            for p in ranked_posts(bid, f, worst=True, limit=10, **kw)
-            if p.id not in {t.id for t in top}
-        ][:5],
-        platforms_without_impressions=platforms_without_impressions(bid, f, **kw),
-        published_total=_published_count(bid, Filters(date(2000, 1, 1), f.end), session),
+        top=top,
+        bottom=[p for p in ranked_posts(bid, f, worst=True, limit=10, **kw) if p.id not in shown][
+            :5
+        ],
+        # Platforms whose posts of the period report no impressions at all.
+        platforms_without_impressions=sorted(
+            g.key for g in breakdowns["platform"] if g.impressions is None
+        ),
+        published_total=published[2],
     )
 
 
@@ -625,8 +673,6 @@ def filter_options(
     business_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session
 ) -> dict[str, list[tuple[str, str]]]:
     """(value, label) choices of the platform, account and pillar filters."""
-    from aigrowth.social.models import platform_label
-
     bid = _owned(business_id, user_id, session)
     accounts = session.execute(
         sa.select(SA.id, SA.platform, SA.handle)
