@@ -13,15 +13,33 @@ codes: its request lines are kept at WARNING (on top of the redaction).
 
 from __future__ import annotations
 
+import contextvars
+import json
 import logging
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from aigrowth.settings import Settings, get_settings
 
 MASK = "[REDACTED]"
+
+# The id of the HTTP request being served (set by aigrowth.http.request_ids).
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
+
+
+def current_job_id() -> str:
+    """The id of the RQ job this code runs in, or "" outside a job."""
+    from rq import get_current_job
+
+    try:
+        job = get_current_job()
+    except Exception:  # no job context (web process, scheduler)
+        return ""
+    return job.id if job is not None else ""
+
 
 # Parameter / key names whose values are credentials (OAuth 2.0, Meta, Threads,
 # Instagram, Bluesky, Mastodon, Stripe, our own sign-in links).
@@ -68,6 +86,7 @@ def _configured_secrets(settings: Settings) -> list[str]:
         settings.google_client_secret,
         settings.github_client_secret,
         settings.sentry_dsn,
+        settings.metrics_token,
     ]
     for url in (settings.smtp_url, settings.database_url, settings.redis_url):
         try:
@@ -114,6 +133,10 @@ def _scrub_arg(arg: Any) -> Any:
 
 def scrub_record(record: logging.LogRecord) -> None:
     """Redact a record in place: its message, its arguments, its traceback."""
+    try:
+        original: str | None = record.getMessage()
+    except Exception:  # a broken format string: logging reports it itself
+        original = None
     if isinstance(record.msg, str):
         record.msg = redact(record.msg)
     if isinstance(record.args, tuple):
@@ -124,7 +147,10 @@ def scrub_record(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except Exception:  # a broken format string: logging reports it itself
         message = None
-    if message is not None and redact(message) != message:
+    if message is None and original is not None:
+        # Redacting "token=%s" ate the placeholder: keep the line, formatted and clean.
+        record.msg, record.args = redact(original), ()
+    elif message is not None and redact(message) != message:
         # A secret only appears once formatted (split across arguments).
         record.msg, record.args = redact(message), ()
     if record.exc_info and not record.exc_text:
@@ -152,11 +178,51 @@ def install_redaction(settings: Settings | None = None) -> None:
     logging.setLogRecordFactory(factory)
 
 
+class ContextFilter(logging.Filter):
+    """Adds ``request_id`` (HTTP routes) and ``job_id`` (RQ jobs) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        record.job_id = current_job_id()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json) for log shippers. Runs after the
+    redacting record factory; the rendered text is redacted once more, since a
+    traceback is only rendered here."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+            "process": record.process,
+        }
+        for name in ("request_id", "job_id"):
+            value = getattr(record, name, None)
+            if value:
+                entry[name] = value
+        if record.exc_info:
+            entry["exc"] = redact(record.exc_text or self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def configure_logging() -> None:
-    level = get_settings().log_level.upper()
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
-    )
+    """Format, redaction and (with SENTRY_DSN) error reporting for this process."""
+    settings = get_settings()
+    level = settings.log_level.upper()
+    handler = logging.StreamHandler()
+    handler.addFilter(ContextFilter())
+    if settings.log_format.lower() == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     install_redaction()
     quiet: list[str] = ["httpx", "httpx2"]
     if level != "DEBUG":
@@ -166,3 +232,6 @@ def configure_logging() -> None:
         quiet += ["rq.worker", "rq.scheduler", "rq_scheduler.scheduler"]
     for noisy in quiet:
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    from aigrowth.observability import init_sentry
+
+    init_sentry(settings)

@@ -120,7 +120,15 @@ class Settings(BaseSettings):
     mail_from: str = "AI Growth Manager <no-reply@localhost>"
     admin_emails: str = ""
     sentry_dsn: str = ""
+    sentry_environment: str = "production"
+    # Share of requests and jobs traced for Sentry performance (0 = errors only).
+    sentry_traces_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     log_level: str = "INFO"
+    # "text" (one readable line) or "json" (one object per line, with request/job ids).
+    log_format: str = "text"
+    # Bearer token that opens GET /metrics from anywhere; without it only a direct
+    # loopback client (no proxy headers) may read it.
+    metrics_token: str = ""
 
     @field_validator("data_dir", mode="after")
     @classmethod

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from aigrowth.db import get_engine
+from aigrowth.db import get_engine, session_scope
+from aigrowth.ops.metrics import publish_backlog
 from aigrowth.redis_client import SCHEDULER_HEARTBEAT_KEY, get_redis
 from aigrowth.settings import VERSION
 
@@ -31,6 +32,16 @@ def _timed(check: Any) -> dict[str, Any]:
 def _check_database() -> None:
     with get_engine().connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def _backlog() -> dict[str, Any] | None:
+    """Posts due and not yet published, and how long the oldest has waited."""
+    try:
+        with session_scope() as session:
+            backlog = publish_backlog(session=session)
+    except Exception:  # reported as unknown; the database check says why
+        return None
+    return {"due": backlog.due, "oldest_age_s": backlog.oldest_age_s}
 
 
 def health_report() -> tuple[dict[str, Any], int]:
@@ -61,6 +72,7 @@ def health_report() -> tuple[dict[str, Any], int]:
         "redis": redis_info,
         "workers": workers,
         "scheduler": {"ok": scheduler_ok, "heartbeat_age_s": heartbeat_age},
+        "publish_backlog": _backlog() if database["ok"] else None,
         "version": VERSION,
         "timestamp": datetime.now(UTC).isoformat(),
     }

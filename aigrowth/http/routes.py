@@ -17,11 +17,14 @@ from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
 from aigrowth.content.routes import UPLOAD_MAX_REQUEST_BYTES, UPLOAD_PATH
 from aigrowth.http.health import health
 from aigrowth.http.limits import BodySizeLimit
+from aigrowth.http.metrics import metrics
+from aigrowth.http.request_ids import RequestId
 from aigrowth.ops.routes import ROUTES as OPS_ROUTES
 from aigrowth.social.routes import ROUTES as SOCIAL_ROUTES
 
 ROUTES: list[BaseRoute] = [
     Route("/health", health, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
     *SOCIAL_ROUTES,
     *ACCOUNT_ROUTES,
     *CONTENT_ROUTES,
@@ -32,7 +35,7 @@ ROUTES: list[BaseRoute] = [
 
 
 def build_api() -> Starlette:
-    """Our routes; Reflex mounts its own app inside, so the size limit covers its
-    endpoints too (the upload endpoint gets the upload limit)."""
+    """Our routes; Reflex mounts its own app inside, so the size limit and the request
+    ids cover its endpoints too (the upload endpoint gets the upload limit)."""
     limits = Middleware(BodySizeLimit, limits={UPLOAD_PATH: UPLOAD_MAX_REQUEST_BYTES})
-    return Starlette(routes=list(ROUTES), middleware=[limits])
+    return Starlette(routes=list(ROUTES), middleware=[Middleware(RequestId), limits])

@@ -68,12 +68,18 @@ def overview(*, session: Session) -> OpsOverview:
             oldest = oldest.replace(tzinfo=UTC) if not isinstance(oldest, str) else None
         if oldest is not None:
             out.oldest_due_s = round((now - oldest).total_seconds(), 1)
+    redis_figures(out)
+    return out
+
+
+def redis_figures(out: OpsOverview) -> None:
+    """Fill the Redis side of ``out`` (workers, scheduler, queues); never raises."""
     try:
         from rq import Queue, Worker
         from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
-        from aigrowth.redis_client import SCHEDULER_HEARTBEAT_KEY, get_redis
         from aigrowth.queues import ALL_QUEUES
+        from aigrowth.redis_client import SCHEDULER_HEARTBEAT_KEY, get_redis
 
         redis = get_redis()
         out.workers = Worker.count(connection=redis)
@@ -97,4 +103,3 @@ def overview(*, session: Session) -> OpsOverview:
     except Exception as exc:  # the page still shows the database side
         out.redis_ok = False
         out.error = f"Redis is not reachable ({type(exc).__name__})."
-    return out
