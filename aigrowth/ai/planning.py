@@ -17,6 +17,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MIN_BATCH = 7
 MAX_BATCH = 30
+# Results-weighted batches: this share of the slots follows the strategy's own pillar
+# shares (exploring), the rest leans toward pillars in proportion to their measured
+# engagement rate (each factor kept within 0.5x-2x of the average).
+EXPLORE = 0.25
+FACTOR_RANGE = (0.5, 2.0)
 DEFAULT_TIMES = {
     "x": ["09:00", "12:30", "17:00"],
     "bluesky": ["09:30", "13:00", "18:00"],
@@ -100,6 +105,22 @@ def platform_weights(strategy: dict[str, Any], wanted: list[str] | None = None) 
     return {p: max(1, cadence.get(p, 1)) for p in platforms}
 
 
+def weighted_pillar_shares(
+    pillars: list[dict[str, Any]], factors: dict[str, float]
+) -> dict[str, float]:
+    """Pillar weights leaning toward measured performance (`factors`: pillar → its
+    engagement rate ÷ the average), keeping EXPLORE of the batch on the plain shares.
+    Pillars without results keep factor 1."""
+    low, high = FACTOR_RANGE
+    shares = {p["name"]: float(p.get("share", 0) or 0) for p in pillars}
+    total = sum(shares.values()) or 1.0
+    leaned = {n: v * min(max(factors.get(n, 1.0), low), high) for n, v in shares.items()}
+    leaned_total = sum(leaned.values()) or 1.0
+    return {
+        n: EXPLORE * shares[n] / total + (1 - EXPLORE) * leaned[n] / leaned_total for n in shares
+    }
+
+
 def plan_batch(
     strategy: dict[str, Any],
     count: int,
@@ -107,8 +128,14 @@ def plan_batch(
     timezone: str,
     start: date | None = None,
     now: datetime | None = None,
+    pillar_factors: dict[str, float] | None = None,
+    thread_factor: float = 1.0,
 ) -> list[Slot]:
-    """Slots for `count` posts, starting tomorrow (local) unless `start` is given."""
+    """Slots for `count` posts, starting tomorrow (local) unless `start` is given.
+
+    `pillar_factors` (from results) tilt the pillar spread toward what performs;
+    `thread_factor` > 1.2 makes threads twice as frequent on X and Bluesky, < 0.8 rarer.
+    """
     if not MIN_BATCH <= count <= MAX_BATCH:
         raise ValueError(f"A batch has {MIN_BATCH} to {MAX_BATCH} posts.")
     zone = safe_zone(timezone)
@@ -136,7 +163,13 @@ def plan_batch(
     raw.sort(key=lambda r: (r[0], r[1]))
 
     pillars = strategy.get("pillars", [])
-    pillar_counts = allocate(count, {p["name"]: p.get("share", 0) for p in pillars})
+    pillar_weights = (
+        weighted_pillar_shares(pillars, pillar_factors)
+        if pillar_factors
+        else {p["name"]: p.get("share", 0) for p in pillars}
+    )
+    pillar_counts = allocate(count, pillar_weights)
+    thread_every = 5 if 0.8 <= thread_factor <= 1.2 else (3 if thread_factor > 1.2 else 8)
     pillar_seq = _interleave(pillar_counts) if pillars else ["General"] * count
 
     slots: list[Slot] = []
@@ -145,7 +178,7 @@ def plan_batch(
         nth = type_counter.get(platform, 0)
         type_counter[platform] = nth + 1
         content_type = "post"
-        if platform in ("x", "bluesky") and nth % 5 == 2:
+        if platform in ("x", "bluesky") and nth % thread_every == 2:
             content_type = "thread"
         elif platform == "linkedin" and nth % 6 == 5:
             content_type = "article"

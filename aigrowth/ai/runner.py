@@ -42,9 +42,14 @@ def run_generation(kind: str, business_id: str, user_id: str, count: int = 0) ->
                 result = {"version": row.version, "source": row.source}
                 message = f"Strategy version {row.version} is ready."
             else:
-                rows = generate_posts(bid, count, user_id=uid, session=session, progress=report)
+                summary: dict[str, str] = {}
+                rows = generate_posts(
+                    bid, count, user_id=uid, session=session, progress=report, summary=summary
+                )
                 result = {"count": len(rows), "offline": any(r.offline_draft for r in rows)}
                 message = f"{len(rows)} drafts are ready in Content."
+                if summary.get("weighting"):
+                    message += " " + summary["weighting"]
         record = progress.put(bid, kind, state="done", message=message, result=result, error="")
     except AIError as err:
         record = progress.put(bid, kind, state="error", error=err.message, message="")

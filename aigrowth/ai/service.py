@@ -14,7 +14,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -287,17 +287,33 @@ def generate_posts(
     progress: Progress = _noop,
     client: LLMClient | None = None,
     now: datetime | None = None,
+    summary: dict[str, str] | None = None,
 ) -> list[Content]:
-    """Write `count` (7-30) drafts following the active strategy."""
+    """Write `count` (7-30) drafts following the active strategy, leaning toward the
+    pillars and formats that perform (`summary["weighting"]` says how, when it did)."""
     if not MIN_BATCH <= int(count) <= MAX_BATCH:
         raise AIError(f"Choose between {MIN_BATCH} and {MAX_BATCH} posts.")
     business = require_business(business_id, user_id=user_id, session=session)
     strategy = active_strategy(business.id, user_id=user_id, session=session)
     if strategy is None:
         raise AIError("Create a strategy first: posts follow its pillars and cadence.")
-    slots = plan_batch(
-        strategy.content, int(count), timezone=user_timezone(user_id, session=session), now=now
+    pillar_factors, thread_factor, note = results_weighting(
+        business.id,
+        strategy.content,
+        user_id=user_id,
+        session=session,
+        today=(now or utcnow()).date(),
     )
+    slots = plan_batch(
+        strategy.content,
+        int(count),
+        timezone=user_timezone(user_id, session=session),
+        now=now,
+        pillar_factors=pillar_factors,
+        thread_factor=thread_factor,
+    )
+    if summary is not None and note:
+        summary["weighting"] = note
     return _write_slots(
         business,
         strategy,
@@ -695,3 +711,65 @@ def replan_strategy(
         }
     )
     return (cleaned if cleaned.changes else None), "ai", result.model
+
+
+# ------------------------------------------------------------------ results weighting
+WEIGHTING_DAYS = 90
+MIN_PROVEN_POSTS = 3
+
+
+def results_weighting(
+    business_id: uuid.UUID,
+    strategy: dict[str, Any],
+    *,
+    user_id: uuid.UUID,
+    session: Session,
+    today: date | None = None,
+) -> tuple[dict[str, float], float, str]:
+    """(pillar factors, thread factor, note) from the last 90 days' results.
+
+    A pillar or format counts as proven with MIN_PROVEN_POSTS posts and a measured
+    engagement rate; its factor is its rate ÷ the average rate. No results: no tilt.
+    """
+    from aigrowth.analytics import queries as q
+
+    today = today or utcnow().date()
+    f = q.Filters(today - timedelta(days=WEIGHTING_DAYS - 1), today)
+    kw: dict[str, Any] = {"user_id": user_id, "session": session}
+    pillars = q.breakdown(business_id, f, "pillar", **kw)
+    measured = [g for g in pillars if g.impressions and g.engagements_with_impressions is not None]
+    impressions = sum(g.impressions or 0 for g in measured)
+    if not impressions:
+        return {}, 1.0, ""
+    average = sum(g.engagements_with_impressions or 0 for g in measured) / impressions
+    if not average:
+        return {}, 1.0, ""
+    names = {p["name"] for p in strategy.get("pillars") or []}
+    factors = {
+        g.key: g.engagement_rate / average
+        for g in pillars
+        if g.key in names and g.posts >= MIN_PROVEN_POSTS and g.engagement_rate is not None
+    }
+    formats = {g.key: g for g in q.breakdown(business_id, f, "format", **kw)}
+    thread = formats.get("thread")
+    thread_factor = (
+        thread.engagement_rate / average
+        if thread and thread.posts >= MIN_PROVEN_POSTS and thread.engagement_rate is not None
+        else 1.0
+    )
+    parts = []
+    if factors:
+        best = max(factors, key=lambda n: factors[n])
+        parts.append(
+            f"more {best} ({factors[best] * average:.1%} engagement vs {average:.1%} average)"
+        )
+    if thread_factor > 1.2:
+        parts.append("more threads")
+    elif thread_factor < 0.8:
+        parts.append("fewer threads")
+    note = (
+        "Weighted by results: " + ", ".join(parts) + "; a quarter of the posts keep exploring."
+        if parts
+        else ""
+    )
+    return factors, thread_factor, note

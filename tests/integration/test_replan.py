@@ -178,3 +178,33 @@ def test_monthly_run_proposes_for_businesses_with_results_and_notifies(app_env, 
     # A business with a proposal this month is not asked again.
     again = replan.run_monthly(today=TODAY)
     assert again.businesses == 1 and again.proposed == 0
+
+
+def test_new_batches_lean_toward_the_pillar_that_performs(app_env, session):
+    from aigrowth.ai.planning import allocate
+    from aigrowth.ai.service import generate_posts
+
+    user, biz, pillars = _founder(session)
+    kw = {"user_id": user.id, "session": session}
+    shares = _shares(active_strategy(biz.id, **kw).content)
+    plain = allocate(20, shares)
+    summary: dict[str, str] = {}
+    now = datetime(2026, 3, 31, 12, tzinfo=UTC)
+    posts = generate_posts(biz.id, 20, now=now, summary=summary, **kw)
+    counts = {p: sum(1 for c in posts if c.pillar == p) for p in pillars}
+    assert counts[pillars[0]] > plain[pillars[0]]  # the 8% pillar gets more slots
+    assert all(counts[p] >= 1 for p in pillars)  # the others keep some (exploring)
+    assert summary["weighting"].startswith(f"Weighted by results: more {pillars[0]} (8.0%")
+
+
+def test_without_results_a_batch_follows_the_strategy_shares(app_env, session):
+    from aigrowth.ai.planning import allocate
+    from aigrowth.ai.service import generate_posts
+
+    user, biz, pillars = _founder(session, posts_per_pillar=0)
+    kw = {"user_id": user.id, "session": session}
+    plain = allocate(20, _shares(active_strategy(biz.id, **kw).content))
+    summary: dict[str, str] = {}
+    posts = generate_posts(biz.id, 20, summary=summary, **kw)
+    assert {p: sum(1 for c in posts if c.pillar == p) for p in pillars} == plain
+    assert summary == {}

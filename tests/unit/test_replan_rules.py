@@ -86,3 +86,17 @@ def test_no_change_when_results_are_even():
         ],
     }
     assert offline_replan(strategy, even) is None
+
+
+def test_weighted_pillar_shares_keep_a_quarter_for_exploring():
+    from aigrowth.ai.planning import weighted_pillar_shares
+
+    pillars = [{"name": "A", "share": 50}, {"name": "B", "share": 50}]
+    weights = weighted_pillar_shares(pillars, {"A": 2.0, "B": 0.5})
+    # leaned: A 100, B 25 → 0.8/0.2; mixed with a quarter of the plain 0.5/0.5.
+    assert weights["A"] == pytest.approx(0.25 * 0.5 + 0.75 * 0.8)
+    assert weights["B"] == pytest.approx(0.25 * 0.5 + 0.75 * 0.2)
+    # Factors are capped at 2x / 0.5x; unknown pillars keep 1.
+    assert weighted_pillar_shares(pillars, {"A": 50.0}) == weighted_pillar_shares(
+        pillars, {"A": 2.0}
+    )
