@@ -199,6 +199,21 @@ def _in_session(work: Callable[[Session], T]) -> T:
         return work(db)
 
 
+async def _off_loop(work: Callable[[Session], T]) -> tuple[T | None, str]:
+    """Run ``work(db)`` in a worker thread, so password hashing, DB, Redis and mail work
+    never stall the event loop: (result, "") or (None, the AccountError's message).
+
+    The handlers that call it are background events: they hold the tab's state lock
+    only to read the form and to write the outcome (`async with self`), never during
+    the work, so events the page sends meanwhile (the browser's time zone, say) do not
+    wait for it and cannot race its outcome.
+    """
+    try:
+        return await asyncio.to_thread(_in_session, work), ""
+    except service.AccountError as exc:
+        return None, str(exc)
+
+
 def ask_browser_timezone(callback: rx.EventHandler) -> rx.event.EventSpec:
     """Read the browser's IANA zone (Intl API) and hand it to ``callback``."""
     return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone", callback=callback)
@@ -231,16 +246,12 @@ class FormMixin(rx.State, mixin=True):
         self.error = ""
         self.loading = True
 
-    async def _attempt(self, work: Callable[[Session], T]) -> T | None:
-        """Run ``work(db)`` in a worker thread, so password hashing, DB and Redis work
-        never stall the event loop; an AccountError becomes the form's message (and
-        stops the spinner) instead of a crash. Callers check ``self.error`` after."""
-        try:
-            return await asyncio.to_thread(_in_session, work)
-        except service.AccountError as exc:
-            self.error = str(exc)
+    def _failed(self, error: str) -> bool:
+        """Show the refusal of an `_off_loop` call (and stop the spinner); False if none."""
+        if error:
+            self.error = error
             self.loading = False
-            return None
+        return bool(error)
 
 
 class OAuthOfferState(BrowserTimezoneMixin, rx.State, mixin=True):
@@ -304,21 +315,20 @@ class LoginState(FormMixin, OAuthOfferState, rx.State):
             )
         return self._offer()
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form: dict):
-        self.oauth_error = ""
-        self._busy()
-        yield
-        email, password, ip = (
-            str(form.get("email", "")),
-            str(form.get("password", "")),
-            client_ip(self),
-        )
-        user_id = await self._attempt(
+        async with self:
+            self.oauth_error = ""
+            self._busy()
+            ip, next_path = client_ip(self), _query(self, "next")
+        email, password = str(form.get("email", "")), str(form.get("password", ""))
+        user_id, error = await _off_loop(
             lambda db: service.authenticate(email, password, session=db, ip=ip).id
         )
-        if user_id is not None and not self.error:
-            yield _start_session(self, user_id, _query(self, "next"))
+        async with self:
+            if self._failed(error) or user_id is None:
+                return
+        yield _start_session(self, user_id, next_path)
 
 
 class SignupState(FormMixin, OAuthOfferState, rx.State):
@@ -340,25 +350,27 @@ class SignupState(FormMixin, OAuthOfferState, rx.State):
         self.sent_to = ""
         self.error = ""
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form: dict):
-        self._busy()
-        yield
+        async with self:
+            self._busy()
+            tz, ip = self.browser_timezone, client_ip(self)
         email, password = str(form.get("email", "")), str(form.get("password", ""))
-        name, tz, ip = str(form.get("full_name", "")), self.browser_timezone, client_ip(self)
-        result = await self._attempt(
+        name = str(form.get("full_name", ""))
+        result, error = await _off_loop(
             lambda db: service.sign_up(
                 email, password, session=db, full_name=name, timezone=tz, ip=ip
             )
         )
-        if result is None or self.error:
-            return
-        if result.user_id is not None:
-            yield rx.toast.success("Welcome! Your account is ready.")
-            yield _start_session(self, result.user_id, "/dashboard")
-            return
-        self.sent_to = service.normalize_email(email)
-        self.loading = False
+        async with self:
+            if self._failed(error) or result is None:
+                return
+            if result.user_id is None:
+                self.sent_to = service.normalize_email(email)
+                self.loading = False
+                return
+        yield rx.toast.success("Welcome! Your account is ready.")
+        yield _start_session(self, result.user_id, "/dashboard")
 
 
 class ForgotState(FormMixin, rx.State):
@@ -369,15 +381,19 @@ class ForgotState(FormMixin, rx.State):
         self._clear_form()
         self.sent = False
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form: dict):
-        self._busy()
-        yield
-        email, ip = str(form.get("email", "")), client_ip(self)
-        await self._attempt(lambda db: service.request_password_reset(email, session=db, ip=ip))
-        if not self.error:
-            self.sent = True
-            self.loading = False
+        async with self:
+            self._busy()
+            ip = client_ip(self)
+        email = str(form.get("email", ""))
+        _, error = await _off_loop(
+            lambda db: service.request_password_reset(email, session=db, ip=ip)
+        )
+        async with self:
+            if not self._failed(error):
+                self.sent = True
+                self.loading = False
 
 
 class ResetState(FormMixin, rx.State):
@@ -398,21 +414,22 @@ class ResetState(FormMixin, rx.State):
         self._check_token()
         self.checked = True
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form: dict):
         password = str(form.get("password", ""))
-        if password != str(form.get("confirm", "")):
-            self.error = "The two passwords don't match."
-            return
-        self._busy()
-        yield
-        token = _query(self, "token")
-        user_id = await self._attempt(
+        async with self:
+            if password != str(form.get("confirm", "")):
+                self.error = "The two passwords don't match."
+                return
+            self._busy()
+            token = _query(self, "token")
+        user_id, error = await _off_loop(
             lambda db: service.reset_password(token, password, session=db)
         )
-        if user_id is None or self.error:
-            self._check_token()
-            return
+        async with self:
+            if self._failed(error) or user_id is None:
+                self._check_token()
+                return
         yield rx.toast.success("Password changed. Every other device was signed out.")
         yield _start_session(self, user_id, "/dashboard")
 
@@ -430,18 +447,19 @@ class VerifyState(FormMixin, rx.State):
             self.valid = service.verify_token_is_valid(_query(self, "token"), session=db)
         self.checked = True
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form: dict):
-        self._busy()
-        yield
-        token, password, ip = _query(self, "token"), str(form.get("password", "")), client_ip(self)
-        user_id = await self._attempt(
+        async with self:
+            self._busy()
+            token, ip = _query(self, "token"), client_ip(self)
+        password = str(form.get("password", ""))
+        user_id, error = await _off_loop(
             lambda db: service.confirm_sign_up(token, password, session=db, ip=ip)
         )
-        if user_id is None or self.error:
-            if self.error == service.VERIFY_EXPIRED:
-                self.valid = False
-            return
+        async with self:
+            if self._failed(error) or user_id is None:
+                self.valid = error != service.VERIFY_EXPIRED
+                return
         yield rx.toast.success("Email confirmed. Welcome!")
         yield _start_session(self, user_id, "/dashboard")
 
@@ -464,17 +482,20 @@ class ConfirmEmailState(FormMixin, rx.State):
         self.valid = bool(self.new_email)
         self.checked = True
 
-    @rx.event
+    @rx.event(background=True)
     async def confirm(self):
-        self._busy()
-        yield
-        token = _query(self, "token")
-        new_email = await self._attempt(lambda db: service.confirm_email_change(token, session=db))
-        if new_email is None or self.error:
-            self.valid = False
-            return
-        self.done_email = new_email
-        self.loading = False
+        async with self:
+            self._busy()
+            token = _query(self, "token")
+        new_email, error = await _off_loop(
+            lambda db: service.confirm_email_change(token, session=db)
+        )
+        async with self:
+            if self._failed(error) or new_email is None:
+                self.valid = False
+                return
+            self.done_email = new_email
+            self.loading = False
         yield rx.toast.success(f"You now sign in with {new_email}.")
 
 
@@ -502,25 +523,22 @@ class LinkState(FormMixin, rx.State):
         self.has_password = bool(pending and pending.has_password)
         self.checked = True
 
-    @rx.event
+    @rx.event(background=True)
     async def submit(self, form: dict):
-        self._busy()
-        yield
-        token, password, binding = (
-            _query(self, "token"),
-            str(form.get("password", "")),
-            self._binding(),
-        )
-        ip = client_ip(self)
-        linked = await self._attempt(
+        async with self:
+            self._busy()
+            token, binding, ip = _query(self, "token"), self._binding(), client_ip(self)
+        password = str(form.get("password", ""))
+        linked, error = await _off_loop(
             lambda db: oauth.confirm_link(token, password, binding=binding, session=db, ip=ip)
         )
-        if linked is None or self.error:
-            if self.error == oauth.LINK_EXPIRED:
-                self.valid = False
-            return
+        async with self:
+            if self._failed(error) or linked is None:
+                self.valid = error != oauth.LINK_EXPIRED
+                return
+            label = self.provider_label
         user_id, next_path = linked
-        yield rx.toast.success(f"{self.provider_label} sign-in linked to your account.")
+        yield rx.toast.success(f"{label} sign-in linked to your account.")
         yield _start_session(self, user_id, next_path)
 
     @rx.event
@@ -653,15 +671,11 @@ class SettingsState(BrowserTimezoneMixin, rx.State):
         finally:
             self.saving = ""
 
-    async def _saving_off_loop(self, form: str, work: Callable[[Session], T]) -> T | None:
-        """`_saving` for forms that hash a password: the work runs in a worker thread."""
-        try:
-            return await asyncio.to_thread(_in_session, work)
-        except service.AccountError as exc:
-            setattr(self, f"{form}_error", str(exc))
-            return None
-        finally:
-            self.saving = ""
+    def _saved(self, form: str, error: str) -> bool:
+        """End an `_off_loop` save of one form: its message (if refused), no spinner."""
+        self.saving = ""
+        setattr(self, f"{form}_error", error)
+        return not error
 
     @rx.event
     def on_load(self):
@@ -703,56 +717,52 @@ class SettingsState(BrowserTimezoneMixin, rx.State):
         yield rx.toast.success("Profile saved.")
         return None
 
-    @rx.event
+    @rx.event(background=True)
     async def change_email(self, form: dict):
         """Ask for the change; it happens when the link sent to the new address is opened."""
-        self.email_error = ""
-        if (uid := self._uid()) is None:
+        async with self:
+            self.email_error = ""
+            uid, ip = self._uid(), client_ip(self)
+            if uid is not None:
+                self.saving = "email"
+        if uid is None:
             yield rx.redirect(_SIGN_IN_AGAIN)
             return
-        self.saving = "email"
-        yield
-        new, password, ip = (
-            str(form.get("email", "")),
-            str(form.get("password", "")),
-            client_ip(self),
+        new, password = str(form.get("email", "")), str(form.get("password", ""))
+        sent_to, error = await _off_loop(
+            lambda db: service.change_email(uid, new, password, session=db, ip=ip)
         )
-        sent_to = await self._saving_off_loop(
-            "email", lambda db: service.change_email(uid, new, password, session=db, ip=ip)
-        )
-        if sent_to is None or self.email_error:
-            return
-        self.email_pending = sent_to
-        self.form_key += 1
+        async with self:
+            if not self._saved("email", error) or sent_to is None:
+                return
+            self.email_pending = sent_to
+            self.form_key += 1
         yield rx.toast.success(f"We've sent a link to {sent_to}. Open it to finish the change.")
 
-    @rx.event
+    @rx.event(background=True)
     async def change_password(self, form: dict):
-        new = str(form.get("new_password", ""))
-        if new != str(form.get("confirm", "")):
-            self.password_error = "The two new passwords don't match."
-            return
-        self.password_error = ""
-        if (uid := self._uid()) is None:
+        new, current = str(form.get("new_password", "")), str(form.get("current_password", ""))
+        async with self:
+            if new != str(form.get("confirm", "")):
+                self.password_error = "The two new passwords don't match."
+                return
+            self.password_error = ""
+            uid, keep, ip = self._uid(), session_token(self), client_ip(self)
+            if uid is not None:
+                self.saving = "password"
+        if uid is None:
             yield rx.redirect(_SIGN_IN_AGAIN)
             return
-        self.saving = "password"
-        yield
-        current, keep, ip = (
-            str(form.get("current_password", "")),
-            session_token(self),
-            client_ip(self),
-        )
-        revoked = await self._saving_off_loop(
-            "password",
+        revoked, error = await _off_loop(
             lambda db: service.change_password(
                 uid, current, new, session=db, keep_token=keep, ip=ip
-            ),
+            )
         )
-        if revoked is None or self.password_error:
-            return
-        self.form_key += 1
-        self._refresh(uid)
+        async with self:
+            if not self._saved("password", error) or revoked is None:
+                return
+            self.form_key += 1
+            self._refresh(uid)
         others = f" {revoked} other session(s) were signed out." if revoked else ""
         yield rx.toast.success("Password changed." + others)
 

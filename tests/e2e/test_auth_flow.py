@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from playwright.sync_api import expect
 from sqlmodel import Session
 
 from aigrowth.accounts import service
@@ -167,4 +168,5 @@ def test_email_change_is_confirmed_from_the_new_inbox(live_app, browser_page) ->
     screenshot(page, "auth-email-confirmed")
     page.goto("/settings")
     page.wait_for_url(_at("/settings"))
-    assert page.get_by_label("Email").input_value() == new_email
+    # The tab's state still holds the old address until the page's load event ran.
+    expect(page.get_by_label("Email")).to_have_value(new_email)
