@@ -10,16 +10,17 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aigrowth.ai.errors import AllowanceExceededError
-from aigrowth.billing.models import Subscription, UsageLog
+from aigrowth.billing import plans
+from aigrowth.billing.models import UsageLog
 from aigrowth.dbtypes import utcnow
-from aigrowth.settings import Settings, get_settings
+from aigrowth.settings import Settings
 
-AI_KINDS = ("ai_strategy", "ai_posts", "ai_rewrite")
-OFFLINE_MODEL = "offline"
+# What the allowance counts lives with the limits (billing); named here for AI code.
+AI_KINDS = plans.AI_METERED_KINDS
+OFFLINE_MODEL = plans.OFFLINE_MODEL
 
 # USD per 1M tokens (input, output). Unknown models (local Ollama, vLLM) cost 0.
 PRICES: dict[str, tuple[float, float]] = {
@@ -32,7 +33,6 @@ PRICES: dict[str, tuple[float, float]] = {
     "gpt-5-mini": (0.25, 2.00),
     "gpt-5-nano": (0.05, 0.40),
 }
-ACTIVE_STATUSES = ("active", "trialing", "past_due")
 
 
 def estimate_cost(model: str, tokens_in: int, tokens_out: int) -> float:
@@ -50,17 +50,13 @@ def estimate_cost(model: str, tokens_in: int, tokens_out: int) -> float:
     return round((tokens_in * price[0] + tokens_out * price[1]) / 1_000_000, 6)
 
 
-def current_plan(user_id: uuid.UUID, *, session: Session, settings: Settings | None = None) -> str:
-    settings = settings or get_settings()
-    sub = session.exec(select(Subscription).where(Subscription.user_id == user_id)).first()
-    if sub is not None and sub.status in ACTIVE_STATUSES and sub.plan:
-        return sub.plan
-    return settings.default_plan
+def current_plan(user_id: uuid.UUID, *, session: Session) -> str:
+    """The plan whose limits apply (billing decides: Stripe state, grace, billing off)."""
+    return plans.effective_plan(user_id, session=session)
 
 
 def monthly_allowance(plan: str, settings: Settings | None = None) -> int:
-    settings = settings or get_settings()
-    return int(getattr(settings, f"ai_allowance_{plan}", settings.ai_allowance_free))
+    return plans.limits_for(plan, settings)[plans.AI_GENERATIONS]
 
 
 def month_start(now: datetime | None = None) -> datetime:
@@ -78,18 +74,7 @@ def next_month_start(now: datetime | None = None) -> datetime:
 
 
 def used_this_month(user_id: uuid.UUID, *, session: Session, now: datetime | None = None) -> int:
-    count = session.exec(
-        select(sa.func.count())
-        .select_from(UsageLog)
-        .where(
-            UsageLog.user_id == user_id,
-            UsageLog.kind.in_(AI_KINDS),  # type: ignore[attr-defined]
-            UsageLog.cache_hit.is_(False),  # type: ignore[attr-defined]
-            UsageLog.model != OFFLINE_MODEL,
-            UsageLog.created_at >= month_start(now),
-        )
-    ).one()
-    return int(count or 0)
+    return plans.ai_generations_used(user_id, session=session, at=now)
 
 
 def allowance_status(user_id: uuid.UUID, *, session: Session) -> dict[str, int | str]:

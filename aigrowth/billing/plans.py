@@ -44,17 +44,22 @@ LIMIT_NAMES = (BUSINESSES, SOCIAL_ACCOUNTS, SCHEDULED_POSTS, AI_GENERATIONS)
 MONTHLY = (SCHEDULED_POSTS, AI_GENERATIONS)
 
 DEFAULT_LIMITS: dict[str, dict[str, int]] = {
-    FREE: {BUSINESSES: 1, SOCIAL_ACCOUNTS: 3, SCHEDULED_POSTS: 30},
-    PRO: {BUSINESSES: 5, SOCIAL_ACCOUNTS: 15, SCHEDULED_POSTS: 600},
+    FREE: {BUSINESSES: 3, SOCIAL_ACCOUNTS: 3, SCHEDULED_POSTS: 60},
+    PRO: {BUSINESSES: 10, SOCIAL_ACCOUNTS: 20, SCHEDULED_POSTS: 1000},
     ENTERPRISE: {BUSINESSES: 0, SOCIAL_ACCOUNTS: 0, SCHEDULED_POSTS: 0},
 }
 
 # "Your Free plan <verb> <n> <noun>; upgrade to <more>."
-_WORDING: dict[str, tuple[str, str, str]] = {
-    BUSINESSES: ("includes", "businesses", "add more businesses"),
-    SOCIAL_ACCOUNTS: ("connects", "accounts", "connect more"),
-    SCHEDULED_POSTS: ("schedules", "posts a month", "schedule more"),
-    AI_GENERATIONS: ("includes", "AI generations a month", "generate more"),
+_WORDING: dict[str, tuple[str, str, str, str]] = {
+    BUSINESSES: ("includes", "business", "businesses", "add more businesses"),
+    SOCIAL_ACCOUNTS: ("connects", "account", "accounts", "connect more"),
+    SCHEDULED_POSTS: ("schedules", "post a month", "posts a month", "schedule more"),
+    AI_GENERATIONS: (
+        "includes",
+        "AI generation a month",
+        "AI generations a month",
+        "generate more",
+    ),
 }
 LIMIT_LABELS = {
     BUSINESSES: "Businesses",
@@ -219,7 +224,8 @@ def usage_of(
 
 
 def limit_message(plan: str, limit_name: str, limit: int) -> str:
-    verb, noun, more = _WORDING[limit_name]
+    verb, one, many, more = _WORDING[limit_name]
+    noun = one if limit == 1 else many
     return f"Your {PLAN_LABELS[known_plan(plan)]} plan {verb} {limit} {noun}; upgrade to {more}."
 
 

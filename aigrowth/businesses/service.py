@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from aigrowth.accounts.models import User
 from aigrowth.ai.errors import NotFoundError
 from aigrowth.ai.schemas import PLATFORMS
+from aigrowth.billing.plans import BUSINESSES, LimitExceededError, require_within
 from aigrowth.businesses.models import Business
 from aigrowth.dbtypes import utcnow
 
@@ -281,6 +282,10 @@ def save_step(
         count = len(list_businesses(user_id=user_id, session=session))
         if count >= MAX_BUSINESSES:
             return None, {"name": f"You can have up to {MAX_BUSINESSES} businesses."}
+        try:
+            require_within(user_id, BUSINESSES, session=session)
+        except LimitExceededError as exc:
+            return None, {"name": str(exc)}
         business = Business(user_id=user_id, name=values["name"])
     if step == 2:
         values["audience"] = {**(business.audience or {}), **values["audience"]}

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from aigrowth.billing.plans import SOCIAL_ACCOUNTS, LimitExceededError, require_within
 from aigrowth.dbtypes import utcnow
 from aigrowth.redis_client import get_redis
 from aigrowth.settings import get_settings
@@ -421,6 +422,10 @@ def _store_account(
         )
     ).first()
     if account is None:
+        try:  # a new account counts against the plan; a reconnect does not
+            require_within(uid, SOCIAL_ACCOUNTS, session=session)
+        except LimitExceededError as exc:
+            raise SocialError(str(exc)) from exc
         account = SocialAccount(
             user_id=uid,
             platform=platform,

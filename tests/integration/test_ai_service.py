@@ -118,6 +118,7 @@ def test_allowance_blocks_the_call_with_a_clear_message(
     online_env, fake_llm, session, monkeypatch
 ) -> None:
     monkeypatch.setenv("AI_ALLOWANCE_PRO", "1")
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_unused")  # billing on: plans from rows
     reset_settings_cache()
     user, business = _founder(session)
     session.add(Subscription(user_id=user.id, plan="pro", status="active"))
