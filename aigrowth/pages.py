@@ -4,8 +4,7 @@ from aigrowth.accounts import pages as accounts_pages
 from aigrowth.analytics import pages as analytics_pages
 from aigrowth.billing import pages as billing_pages
 from aigrowth.businesses import pages as onboarding_pages
-from aigrowth.content import calendar_pages
-from aigrowth.content import pages as content_pages
+from aigrowth.content import calendar_pages, editor_pages, library_pages
 from aigrowth.dashboard import pages as dashboard_pages
 from aigrowth.notifications import pages as notifications_pages
 from aigrowth.ops import pages as ops_pages
@@ -18,9 +17,10 @@ __all__ = [
     "analytics_pages",
     "billing_pages",
     "calendar_pages",
-    "content_pages",
     "dashboard_pages",
+    "editor_pages",
     "landing",
+    "library_pages",
     "notifications_pages",
     "onboarding_pages",
     "ops_pages",

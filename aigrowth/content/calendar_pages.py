@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from aigrowth.content.pages import job_note
-from aigrowth.content.state import TAKE_DROP_JS, CalDay, CalendarState, CalPost, CalSlot
+from aigrowth.content.calendar_dnd import TAKE_DROP_JS
+from aigrowth.content.calendar_state import CalDay, CalendarState, CalPost, CalSlot
+from aigrowth.content.widgets import job_note
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     action_button,

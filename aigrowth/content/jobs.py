@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from aigrowth.ai import progress
-from aigrowth.content import service as svc
+from aigrowth.content import access, bulk, calendar
 from aigrowth.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _run(bid: uuid.UUID, kind: str, body: Callable[[], tuple[str, dict[str, Any]
     try:
         message, result = body()
         return progress.put(bid, kind, state="done", message=message, result=result, error="")
-    except svc.ContentError as exc:
+    except access.ContentError as exc:
         return progress.put(bid, kind, state="error", error=str(exc), message="")
     except Exception:
         log.exception("content job %s failed", kind)
@@ -59,7 +59,7 @@ def run_fill(business_id: str, user_id: str, anchor: str, mode: str) -> dict[str
 
     def body() -> tuple[str, dict[str, Any]]:
         with session_scope() as db:
-            made = svc.fill_gaps(
+            made = calendar.fill_gaps(
                 bid,
                 user_id=uid,
                 session=db,
@@ -83,7 +83,7 @@ def run_regenerate(
 
     def body() -> tuple[str, dict[str, Any]]:
         with session_scope() as db:
-            result = svc.bulk_regenerate(
+            result = bulk.bulk_regenerate(
                 ids, user_id=uid, session=db, feedback=feedback, progress=_reporter(bid, REGENERATE)
             )
         return result.summary("Rewrote"), {"done": result.done, "failed": len(result.failed)}
@@ -95,8 +95,8 @@ def _ai_workers_listening() -> bool:
     try:
         from rq import Worker
 
-        from aigrowth.redis_client import get_redis
         from aigrowth.queues import AI, get_queue
+        from aigrowth.redis_client import get_redis
 
         return bool(Worker.all(connection=get_redis(), queue=get_queue(AI)))
     except Exception:
@@ -137,10 +137,10 @@ def start_fill(business_id: uuid.UUID | str, *, user_id: uuid.UUID, anchor: date
     """Queue "Fill the gaps" for the visible period; "" when started, else a message."""
     with session_scope() as db:
         try:
-            bid = svc.owned_business(business_id, user_id=user_id, session=db).id
-        except svc.ContentError as exc:
+            bid = access.owned_business(business_id, user_id=user_id, session=db).id
+        except access.ContentError as exc:
             return str(exc)
-        if not svc.active_targets(bid, session=db).cadence:
+        if not access.active_targets(bid, session=db).cadence:
             return (
                 "Your strategy has no posting cadence yet. Create a strategy first (Strategy page)."
             )
@@ -165,8 +165,8 @@ def start_regenerate(
         return "Select posts first (tick the boxes on the left)."
     with session_scope() as db:
         try:
-            bid = svc.owned_business(business_id, user_id=user_id, session=db).id
-        except svc.ContentError as exc:
+            bid = access.owned_business(business_id, user_id=user_id, session=db).id
+        except access.ContentError as exc:
             return str(exc)
     return _launch(
         bid,

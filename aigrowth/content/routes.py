@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from aigrowth.content.service import MEDIA_MAX_BYTES
+from aigrowth.content.media import MEDIA_MAX_BYTES
 from aigrowth.settings import get_settings
 
 # Image uploads go through Reflex's upload endpoint (EditorState.upload). One request
