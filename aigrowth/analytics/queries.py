@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -244,25 +245,62 @@ def _owned(business_id: uuid.UUID | str, user_id: uuid.UUID, session: Session) -
     return bid
 
 
-def _post_filters(f: Filters) -> list[Any]:
+# Page statements are built once per shape (which filters are set) with bind
+# parameters, then reused: building a SQLAlchemy statement costs more than running it.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+P = sa.bindparam
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = _STATEMENTS[key] = build()
+    return statement
+
+
+def _shape(f: Filters) -> tuple[bool, bool, bool]:
+    return bool(f.platform), bool(f.account_id), bool(f.pillar)
+
+
+def _params(bid: uuid.UUID, f: Filters) -> dict[str, Any]:
+    prev = f.previous()
+    return {
+        "bid": bid,
+        "start": f.start,
+        "end": f.end,
+        "before": f.start - timedelta(days=1),
+        "t_start": _start_instant(f.start),
+        "t_end": _start_instant(f.end + timedelta(days=1)),
+        "p_start": _start_instant(prev.start),
+        "p_end": _start_instant(prev.end + timedelta(days=1)),
+        "platform": f.platform,
+        "account": uuid.UUID(f.account_id) if f.account_id else None,
+        "pillar": f.pillar,
+    }
+
+
+def _post_filters(shape: tuple[bool, bool, bool]) -> list[Any]:
+    platform, account, pillar = shape
     out: list[Any] = []
-    if f.platform:
-        out.append(S.platform == f.platform)
-    if f.account_id:
-        out.append(C.social_account_id == uuid.UUID(f.account_id))
-    if f.pillar:
-        out.append(C.pillar == f.pillar)
+    if platform:
+        out.append(S.platform == P("platform"))
+    if account:
+        out.append(C.social_account_id == P("account"))
+    if pillar:
+        out.append(C.pillar == P("pillar"))
     return out
-
-
-def _needs_content_join(f: Filters) -> bool:
-    return bool(f.account_id or f.pillar)
 
 
 # ------------------------------------------------------------- activity by day
 def _daily_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
     """Per day: increase of impressions, engagements, clicks (and engagements on rows
     that have impressions, for the rate) over [f.start, f.end]."""
+    shape = _shape(f)
+    query = _cached(("daily", shape), lambda: _daily_statement(shape))
+    return list(session.execute(query, _params(bid, f)).all())
+
+
+def _daily_statement(shape: tuple[bool, bool, bool]) -> Any:
     eng = _engagement_expr(S)
     window = {"partition_by": S.content_id, "order_by": S.day}
     series = sa.select(
@@ -275,12 +313,12 @@ def _daily_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
         sa.func.lag(eng).over(**window).label("p_eng"),
         sa.func.lag(S.clicks).over(**window).label("p_clk"),
     ).where(
-        S.business_id == bid,
-        S.day >= f.start - timedelta(days=1),
-        S.day <= f.end,
-        *_post_filters(f),
+        S.business_id == P("bid"),
+        S.day >= P("before"),
+        S.day <= P("end"),
+        *_post_filters(shape),
     )
-    if _needs_content_join(f):
+    if shape[1] or shape[2]:  # account or pillar: columns of the post
         series = series.select_from(ST.join(CT, C.id == S.content_id))
     series = series.subquery()
 
@@ -289,7 +327,7 @@ def _daily_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
         return sa.case((series.c.p_day.is_(None), value), else_=value - prev)
 
     d_imp, d_eng = delta("imp"), delta("eng")
-    query = (
+    return (
         sa.select(
             series.c.day,
             sa.func.sum(d_imp),
@@ -297,11 +335,10 @@ def _daily_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
             sa.func.sum(delta("clk")),
             sa.func.sum(sa.case((d_imp.is_not(None), d_eng))),
         )
-        .where(series.c.day >= f.start)
+        .where(series.c.day >= P("start"))
         .group_by(series.c.day)
         .order_by(series.c.day)
     )
-    return list(session.execute(query).all())
 
 
 def _points(rows: list[Any], start: date) -> list[DayPoint]:
@@ -322,17 +359,23 @@ def _sum(values: list[Any]) -> int | None:
 
 
 def _follower_rows(bid: uuid.UUID, f: Filters, session: Session) -> list[Any]:
-    query = (
-        sa.select(A.day, A.social_account_id, SA.platform, SA.handle, A.followers)
-        .select_from(AT.join(SAT, SA.id == A.social_account_id))
-        .where(A.business_id == bid, A.day >= f.start, A.day <= f.end)
-        .order_by(A.day)
-    )
-    if f.platform:
-        query = query.where(A.platform == f.platform)
-    if f.account_id:
-        query = query.where(A.social_account_id == uuid.UUID(f.account_id))
-    return list(session.execute(query).all())
+    platform, account = bool(f.platform), bool(f.account_id)
+
+    def build() -> Any:
+        query = (
+            sa.select(A.day, A.social_account_id, SA.platform, SA.handle, A.followers)
+            .select_from(AT.join(SAT, SA.id == A.social_account_id))
+            .where(A.business_id == P("bid"), A.day >= P("start"), A.day <= P("end"))
+            .order_by(A.day)
+        )
+        if platform:
+            query = query.where(A.platform == P("platform"))
+        if account:
+            query = query.where(A.social_account_id == P("account"))
+        return query
+
+    query = _cached(("followers", platform, account), build)
+    return list(session.execute(query, _params(bid, f)).all())
 
 
 def follower_series(
@@ -378,37 +421,31 @@ def _followers_gained(rows: list[Any], start: date, end: date) -> int | None:
 
 def _published_counts(bid: uuid.UUID, f: Filters, session: Session) -> tuple[int, int, int]:
     """Posts published in the period, in the previous period, and ever (one query)."""
-    prev = f.previous()
+    shape = _shape(f)
 
-    def within(start: date, end: date) -> Any:
-        return sa.func.coalesce(
-            sa.func.sum(
-                sa.case(
-                    (
-                        sa.and_(
-                            C.published_at >= _start_instant(start),
-                            C.published_at < _start_instant(end + timedelta(days=1)),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-            0,
+    def within(start: str, end: str) -> Any:
+        inside = sa.and_(C.published_at >= P(start), C.published_at < P(end))
+        return sa.func.coalesce(sa.func.sum(sa.case((inside, 1), else_=0)), 0)
+
+    def build() -> Any:
+        platform, account, pillar = shape
+        query = sa.select(
+            within("t_start", "t_end"), within("p_start", "p_end"), sa.func.count()
+        ).where(
+            C.business_id == P("bid"),
+            C.status == ContentStatus.PUBLISHED.value,
+            C.published_at < P("t_end"),
         )
+        if platform:
+            query = query.where(C.platform == P("platform"))
+        if account:
+            query = query.where(C.social_account_id == P("account"))
+        if pillar:
+            query = query.where(C.pillar == P("pillar"))
+        return query
 
-    query = sa.select(within(f.start, f.end), within(prev.start, prev.end), sa.func.count()).where(
-        C.business_id == bid,
-        C.status == ContentStatus.PUBLISHED.value,
-        C.published_at < _start_instant(f.end + timedelta(days=1)),
-    )
-    if f.platform:
-        query = query.where(C.platform == f.platform)
-    if f.account_id:
-        query = query.where(C.social_account_id == uuid.UUID(f.account_id))
-    if f.pillar:
-        query = query.where(C.pillar == f.pillar)
-    now, before, ever = session.execute(query).one()
+    query = _cached(("published", shape), build)
+    now, before, ever = session.execute(query, _params(bid, f)).one()
     return int(now), int(before), int(ever)
 
 
@@ -452,11 +489,11 @@ def _headline(
 
 
 # ------------------------------------------------ results of the period's posts
-def _latest_per_post(bid: uuid.UUID, f: Filters) -> Any:
+def _latest_per_post(shape: tuple[bool, bool, bool]) -> Any:
     """Each published-in-period post's latest snapshot (≤ end) joined to its row."""
     latest = (
         sa.select(S.content_id, sa.func.max(S.day).label("day"))
-        .where(S.business_id == bid, S.day >= f.start, S.day <= f.end)
+        .where(S.business_id == P("bid"), S.day >= P("start"), S.day <= P("end"))
         .group_by(S.content_id)
         .subquery()
     )
@@ -465,10 +502,10 @@ def _latest_per_post(bid: uuid.UUID, f: Filters) -> Any:
             CT, C.id == S.content_id
         )
     ), [
-        C.business_id == bid,
-        C.published_at >= _start_instant(f.start),
-        C.published_at < _start_instant(f.end + timedelta(days=1)),
-        *_post_filters(f),
+        C.business_id == P("bid"),
+        C.published_at >= P("t_start"),
+        C.published_at < P("t_end"),
+        *_post_filters(shape),
     ]
 
 
@@ -479,22 +516,27 @@ def breakdown(
     if by not in BREAKDOWNS:
         raise ValueError(f"Unknown breakdown: {by}")
     bid = _owned(business_id, user_id, session)
-    key = {"platform": S.platform, "pillar": C.pillar, "format": _format_expr()}[by]
-    joined, where = _latest_per_post(bid, f)
-    eng = _engagement_expr(S)
-    query = (
-        sa.select(
-            key.label("key"),
-            sa.func.count(),
-            sa.func.sum(S.impressions),
-            sa.func.sum(eng),
-            sa.func.sum(S.clicks),
-            sa.func.sum(sa.case((S.impressions.is_not(None), eng))),
+    shape = _shape(f)
+
+    def build() -> Any:
+        key = {"platform": S.platform, "pillar": C.pillar, "format": _format_expr()}[by]
+        joined, where = _latest_per_post(shape)
+        eng = _engagement_expr(S)
+        return (
+            sa.select(
+                key.label("key"),
+                sa.func.count(),
+                sa.func.sum(S.impressions),
+                sa.func.sum(eng),
+                sa.func.sum(S.clicks),
+                sa.func.sum(sa.case((S.impressions.is_not(None), eng))),
+            )
+            .select_from(joined)
+            .where(*where)
+            .group_by(key)
         )
-        .select_from(joined)
-        .where(*where)
-        .group_by(key)
-    )
+
+    query = _cached(("breakdown", by, shape), build)
     groups = [
         Group(
             str(r[0] or "(no pillar)"),
@@ -504,7 +546,7 @@ def breakdown(
             _int(r[4]),
             engagements_with_impressions=_int(r[5]),
         )
-        for r in session.execute(query).all()
+        for r in session.execute(query, _params(bid, f)).all()
     ]
     return sorted(groups, key=lambda g: (g.engagement_rate is None, -(g.engagement_rate or 0)))
 
@@ -523,26 +565,31 @@ def heatmap(
     then placed in the user's time zone."""
     bid = _owned(business_id, user_id, session)
     dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        bucket = sa.func.to_char(sa.func.timezone("UTC", C.published_at), "YYYY-MM-DD HH24")
-    else:
-        bucket = sa.func.strftime("%Y-%m-%d %H", C.published_at)
-    joined, where = _latest_per_post(bid, f)
-    eng = _engagement_expr(S)
-    query = (
-        sa.select(
-            bucket.label("bucket"),
-            sa.func.count(),
-            sa.func.sum(S.impressions),
-            sa.func.sum(sa.case((S.impressions.is_not(None), eng))),
+    shape = _shape(f)
+
+    def build() -> Any:
+        if dialect == "postgresql":
+            bucket = sa.func.to_char(sa.func.timezone("UTC", C.published_at), "YYYY-MM-DD HH24")
+        else:
+            bucket = sa.func.strftime("%Y-%m-%d %H", C.published_at)
+        joined, where = _latest_per_post(shape)
+        eng = _engagement_expr(S)
+        return (
+            sa.select(
+                bucket.label("bucket"),
+                sa.func.count(),
+                sa.func.sum(S.impressions),
+                sa.func.sum(sa.case((S.impressions.is_not(None), eng))),
+            )
+            .select_from(joined)
+            .where(*where)
+            .group_by(bucket)
         )
-        .select_from(joined)
-        .where(*where)
-        .group_by(bucket)
-    )
+
+    query = _cached(("heatmap", dialect, shape), build)
     tz = ZoneInfo(timezone or "UTC")
     cells: dict[tuple[int, int], list[int | None]] = defaultdict(lambda: [0, None, None])
-    for b, posts, imp, eng_imp in session.execute(query).all():
+    for b, posts, imp, eng_imp in session.execute(query, _params(bid, f)).all():
         local = datetime.strptime(b, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(tz)
         cell = cells[(local.weekday(), local.hour)]
         cell[0] = int(cell[0] or 0) + int(posts)
@@ -567,36 +614,41 @@ def ranked_posts(
 ) -> list[PostFigures]:
     """Top (or bottom) posts of the period by engagement rate, then engagements."""
     bid = _owned(business_id, user_id, session)
-    joined, where = _latest_per_post(bid, f)
-    eng = _engagement_expr(S)
-    rate = sa.case(
-        (sa.func.coalesce(S.impressions, 0) > 0, sa.cast(eng, sa.Float) / S.impressions),
-    )
-    order = [
-        rate.is_(None),
-        rate.asc() if worst else rate.desc(),
-        (sa.func.coalesce(eng, 0).asc() if worst else sa.func.coalesce(eng, 0).desc()),
-        C.published_at.desc(),
-    ]
-    query = (
-        sa.select(
-            C.id,
-            C.platform,
-            C.pillar,
-            _format_expr(),
-            C.text,
-            C.remote_url,
-            C.published_at,
-            S.impressions,
-            eng,
-            S.clicks,
-            rate,
+    shape = _shape(f)
+
+    def build() -> Any:
+        joined, where = _latest_per_post(shape)
+        eng = _engagement_expr(S)
+        rate = sa.case(
+            (sa.func.coalesce(S.impressions, 0) > 0, sa.cast(eng, sa.Float) / S.impressions),
         )
-        .select_from(joined)
-        .where(*where)
-        .order_by(*order)
-        .limit(limit)
-    )
+        order = [
+            rate.is_(None),
+            rate.asc() if worst else rate.desc(),
+            (sa.func.coalesce(eng, 0).asc() if worst else sa.func.coalesce(eng, 0).desc()),
+            C.published_at.desc(),
+        ]
+        return (
+            sa.select(
+                C.id,
+                C.platform,
+                C.pillar,
+                _format_expr(),
+                C.text,
+                C.remote_url,
+                C.published_at,
+                S.impressions,
+                eng,
+                S.clicks,
+                rate,
+            )
+            .select_from(joined)
+            .where(*where)
+            .order_by(*order)
+            .limit(limit)
+        )
+
+    query = _cached(("ranked", worst, limit, shape), build)
     return [
         PostFigures(
             str(r[0]),
@@ -611,7 +663,7 @@ def ranked_posts(
             _int(r[9]),
             None if r[10] is None else float(r[10]),
         )
-        for r in session.execute(query).all()
+        for r in session.execute(query, _params(bid, f)).all()
     ]
 
 
@@ -718,7 +770,7 @@ def export_posts_query(
 ) -> Any:
     """Per-post daily rows of the period (the CSV export), in (day, post) order."""
     bid = _owned(business_id, user_id, session)
-    return (
+    query = (
         sa.select(
             S.day,
             S.content_id,
@@ -738,9 +790,17 @@ def export_posts_query(
             C.remote_url,
         )
         .select_from(ST.join(CT, C.id == S.content_id).outerjoin(SAT, SA.id == C.social_account_id))
-        .where(S.business_id == bid, S.day >= f.start, S.day <= f.end, *_post_filters(f))
+        .where(S.business_id == bid, S.day >= f.start, S.day <= f.end)
         .order_by(S.day, S.content_id)
     )
+    # Run later by the streaming response: the filters are values, not bind names.
+    if f.platform:
+        query = query.where(S.platform == f.platform)
+    if f.account_id:
+        query = query.where(C.social_account_id == uuid.UUID(f.account_id))
+    if f.pillar:
+        query = query.where(C.pillar == f.pillar)
+    return query
 
 
 def export_accounts_query(
