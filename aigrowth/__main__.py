@@ -89,6 +89,29 @@ def _args_restore(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keys", type=Path, help="the .keys.env file written with it")
 
 
+def _billing(args: argparse.Namespace) -> int:
+    """`billing sync`: re-read every subscription from Stripe (repairs drift)."""
+    import aigrowth.models  # noqa: F401  (registers tables)
+    from aigrowth.billing.service import sync_all
+    from aigrowth.db import session_scope
+    from aigrowth.settings import get_settings
+
+    if not get_settings().billing_enabled:
+        print("Billing is off (STRIPE_SECRET_KEY is not set); nothing to sync.", file=sys.stderr)
+        return 1
+    with session_scope() as session:
+        counts = sync_all(session=session)
+    print(
+        f"checked {counts['checked']} customer(s): {counts['changed']} changed, "
+        f"{counts['failed']} could not be read from Stripe"
+    )
+    return 1 if counts["failed"] else 0
+
+
+def _args_billing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=["sync"], help="sync: re-read all from Stripe")
+
+
 Command = tuple[
     str, Callable[[argparse.Namespace], int], Callable[[argparse.ArgumentParser], None] | None
 ]
@@ -101,6 +124,7 @@ COMMANDS: dict[str, Command] = {
     "prestart": ("Wait for the database and Redis, then migrate", _prestart, _args_prestart),
     "backup": ("Snapshot the database and media; keys in a file apart", _backup, _args_backup),
     "restore": ("Restore a snapshot (stop the app first)", _restore, _args_restore),
+    "billing": ("`billing sync`: re-read subscriptions from Stripe", _billing, _args_billing),
 }
 
 

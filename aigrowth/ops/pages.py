@@ -56,6 +56,59 @@ def _post_row(p: StatusCount) -> rx.Component:
     )
 
 
+def _count_table(title: str, rows: rx.Var, table_id: str) -> rx.Component:
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell(title),
+                rx.table.column_header_cell("Count", text_align="right"),
+            )
+        ),
+        rx.table.body(
+            rx.foreach(
+                rows,
+                lambda r: rx.table.row(
+                    rx.table.row_header_cell(r["status"]),
+                    rx.table.cell(r["count"], text_align="right"),
+                ),
+            )
+        ),
+        variant="surface",
+        width="100%",
+        max_width="320px",
+        id=table_id,
+    )
+
+
+def _billing() -> rx.Component:
+    """Users per plan and Stripe subscription states (billing capability's figures)."""
+    return rx.vstack(
+        rx.heading("Billing", size="4", margin_top=space(2)),
+        rx.cond(
+            ~OpsState.billing_on,
+            rx.text(
+                "Billing is off (no STRIPE_SECRET_KEY): everyone is on DEFAULT_PLAN.",
+                size="2",
+                color_scheme="gray",
+            ),
+        ),
+        rx.flex(
+            _count_table("Users per plan", OpsState.users_per_plan, "ops-users-per-plan"),
+            rx.cond(
+                OpsState.subscription_states.length() > 0,
+                _count_table(
+                    "Subscription state", OpsState.subscription_states, "ops-subscription-states"
+                ),
+            ),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def _overview() -> rx.Component:
     return rx.vstack(
         rx.cond(
@@ -116,6 +169,7 @@ def _overview() -> rx.Component:
             ),
             rx.text("No posts yet.", size="2", color_scheme="gray"),
         ),
+        _billing(),
         rx.hstack(
             rx.link(
                 rx.button(rx.icon("external-link", size=16), "Open RQ dashboard"),

@@ -7,6 +7,7 @@ from typing import TypedDict
 import reflex as rx
 
 from aigrowth.accounts.state import session_user_id
+from aigrowth.billing.service import plan_counts
 from aigrowth.db import session_scope
 from aigrowth.ops import service
 from aigrowth.settings import get_settings
@@ -39,6 +40,9 @@ class OpsState(rx.State):
     due_unclaimed: int = 0
     oldest_due: str = "—"
     dashboard_url: str = ""
+    billing_on: bool = False
+    users_per_plan: list[StatusCount] = []
+    subscription_states: list[StatusCount] = []
 
     @rx.event
     def load(self):
@@ -50,6 +54,12 @@ class OpsState(rx.State):
                 self.queues, self.posts = [], []
                 return
             data = service.overview(session=db)
+            billing = plan_counts(session=db)
+        self.billing_on = billing["enabled"]
+        self.users_per_plan = [StatusCount(status=k, count=v) for k, v in billing["plans"].items()]
+        self.subscription_states = [
+            StatusCount(status=k, count=v) for k, v in sorted(billing["statuses"].items())
+        ]
         self.redis_ok = data.redis_ok
         self.error = data.error
         self.workers = data.workers
