@@ -248,3 +248,18 @@ def require_within(
         raise LimitExceededError(
             limit_message(plan, limit_name, limit), limit_name=limit_name, plan=plan
         )
+
+
+def require_schedulable(
+    user_id: uuid.UUID | str,
+    when: datetime,
+    *,
+    session: Session,
+    counted_at: datetime | None = None,
+) -> None:
+    """Scheduling a post for `when` must fit the plan's posts of that month; a post
+    already counted in that month (`counted_at`: its current due time when it is not a
+    draft) is a reschedule, not a new one."""
+    if counted_at is not None and month_bounds(counted_at) == month_bounds(when):
+        return
+    require_within(user_id, SCHEDULED_POSTS, session=session, at=when)

@@ -11,6 +11,7 @@ from typing import TypedDict
 
 from sqlmodel import Session, col, select
 
+from aigrowth.billing.plans import LimitExceededError, require_schedulable
 from aigrowth.businesses.models import Business
 from aigrowth.content import planning
 from aigrowth.content.access import (
@@ -129,6 +130,11 @@ def schedule(
     refuse_unless(content, SCHEDULABLE, "schedule")
     if when < now - timedelta(minutes=1):
         raise ContentError("That time is in the past. Pick a later time, or use “Publish now”.")
+    try:  # the plan's posts a month (moving a post within its month is not a new one)
+        counted = None if content.status == S.DRAFT else content.scheduled_for
+        require_schedulable(user_id, when, session=session, counted_at=counted)
+    except LimitExceededError as exc:
+        raise ContentError(str(exc)) from exc
     account = _pick_account(content, user_id=user_id, session=session, account_id=account_id)
     return write_if(  # refuses a post invalid for its platform
         content,

@@ -179,3 +179,32 @@ def test_no_one_opens_another_users_portal(stripe_fake: StripeFake, session: Ses
     portal = stripe_fake.portal_sessions[url.rsplit("/", 1)[-1]]
     assert portal["customer"] == sub_of(session, owner).stripe_customer_id  # type: ignore[union-attr]
     assert service.overview(stranger.id, session=session).plan == plans.FREE
+
+
+def test_scheduled_posts_limit_counts_per_month(
+    app_env, bluesky: BlueskyFake, session: Session, monkeypatch
+) -> None:
+    from aigrowth.content.access import ContentError
+    from aigrowth.content.scheduling import schedule
+
+    _limits(monkeypatch, '{"free": {"scheduled_posts": 1}}')
+    user = make_user(session)
+    business, _ = save_step(None, 1, BASICS, user_id=user.id, session=session)
+    _connect(session, bluesky, user.id, 0)
+    drafts = [
+        Content(business_id=business.id, platform="bluesky", text=f"Hello {n}") for n in (1, 2)
+    ]
+    session.add_all(drafts)
+    session.commit()
+    month = plans.month_bounds(utcnow() + timedelta(days=40))[0]
+    day = month + timedelta(days=3, hours=9)
+    schedule(drafts[0].id, day, user_id=user.id, session=session)
+    with pytest.raises(ContentError) as err:
+        schedule(drafts[1].id, day + timedelta(days=1), user_id=user.id, session=session)
+    assert str(err.value) == "Your Free plan schedules 1 post a month; upgrade to schedule more."
+    session.expire_all()
+    assert session.get(Content, drafts[1].id).status == ContentStatus.DRAFT  # unchanged
+    # Moving the scheduled post inside its month is not a new one; next month has room.
+    schedule(drafts[0].id, day + timedelta(days=2), user_id=user.id, session=session)
+    next_month = plans.month_bounds(month + timedelta(days=40))[0] + timedelta(hours=9)
+    schedule(drafts[1].id, next_month, user_id=user.id, session=session)
