@@ -10,6 +10,7 @@ from aigrowth.accounts.models import (
     UserSession,
 )
 from aigrowth.analytics.models import AccountMetricsDaily, AnalyticsSnapshot, GoalValue
+from aigrowth.api.models import ApiKey, IdempotencyRecord, WebhookDelivery, WebhookEndpoint
 from aigrowth.billing.models import StripeEvent, Subscription, UsageLog
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content, ContentVersion, MediaAsset
@@ -22,10 +23,12 @@ metadata = SQLModel.metadata
 __all__ = [
     "AccountMetricsDaily",
     "AnalyticsSnapshot",
+    "ApiKey",
     "Business",
     "Content",
     "ContentVersion",
     "GoalValue",
+    "IdempotencyRecord",
     "MastodonApp",
     "MediaAsset",
     "Notification",
@@ -39,5 +42,7 @@ __all__ = [
     "User",
     "UserIdentity",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "metadata",
 ]

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     # Bearer token that opens GET /metrics from anywhere; without it only a direct
     # loopback client (no proxy headers) may read it.
     metrics_token: str = ""
+    # Public API (/api/v1): requests per key per minute, one window shared by every web
+    # process (Redis).
+    api_rate_limit_per_minute: int = Field(default=600, ge=1, le=1_000_000)
 
     @field_validator("data_dir", mode="after")
     @classmethod

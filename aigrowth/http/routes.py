@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from aigrowth.accounts.routes import ROUTES as ACCOUNT_ROUTES
 from aigrowth.analytics.routes import ROUTES as ANALYTICS_ROUTES
+from aigrowth.api.app import PREFIX as API_PREFIX
+from aigrowth.api.app import build_app as build_public_api
 from aigrowth.billing.routes import ROUTES as BILLING_ROUTES
 from aigrowth.content.routes import ROUTES as CONTENT_ROUTES
 from aigrowth.content.routes import UPLOAD_MAX_REQUEST_BYTES, UPLOAD_PATH
@@ -31,6 +33,8 @@ ROUTES: list[BaseRoute] = [
     *ANALYTICS_ROUTES,
     *OPS_ROUTES,
     *BILLING_ROUTES,
+    # Last: the exact routes above (e.g. the Stripe webhook under /api/v1) match first.
+    Mount(API_PREFIX, app=build_public_api()),
 ]
 
 

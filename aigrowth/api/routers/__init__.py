@@ -1,0 +1,1 @@
+"""One router per capability; each calls that capability's own service functions."""
