@@ -115,9 +115,7 @@ def _identities(session: Session) -> list[UserIdentity]:
 
 
 # ------------------------------------------------------------------------- Google
-def test_new_user_via_google(
-    google: GoogleFake, session: Session, mail_worker: MailWorker
-) -> None:
+def test_new_user_via_google(google: GoogleFake, session: Session, mail_worker: MailWorker) -> None:
     client = browser()
     authorize_url = start(client, "google", next="/content?week=2", tz="Europe/Paris")
     query = parse_qs(urlsplit(authorize_url).query)
