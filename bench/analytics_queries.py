@@ -31,12 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BUSINESSES = 200
+BUSINESSES = 200  # --businesses
 DAYS = 730
 SNAPSHOTS_PER_POST = 30
 PLATFORMS = ["x", "linkedin", "bluesky"]
 PILLARS = ["Tips", "Stories", "Offers", "Behind the scenes"]
 TODAY = date(2026, 11, 1)
+TZ = {"timezone": "Europe/Paris"}
 
 
 def _make_database(admin_url: str) -> tuple[str, str]:
@@ -240,10 +241,9 @@ def _time_queries(url: str, owners: dict, runs: int) -> None:
 
     for days in (30, 90):
         f = q.make_filters(today=TODAY, days=days)
-        tz = {"timezone": "Europe/Paris"}
 
         def page(b, f, user_id, session):  # type: ignore[no-untyped-def]
-            q.page_data(b, f, user_id=user_id, session=session, **tz)
+            q.page_data(b, f, user_id=user_id, session=session, **TZ)
             goals.scorecard(b, user_id=user_id, session=session, today=TODAY)
 
         # (name, function, extra positional arguments after the business, keywords)
@@ -255,7 +255,7 @@ def _time_queries(url: str, owners: dict, runs: int) -> None:
             ("breakdown: platform", q.breakdown, (f, "platform"), {}),
             ("breakdown: pillar", q.breakdown, (f, "pillar"), {}),
             ("breakdown: format", q.breakdown, (f, "format"), {}),
-            ("heatmap (local time)", q.heatmap, (f,), tz),
+            ("heatmap (local time)", q.heatmap, (f,), TZ),
             ("top posts", q.ranked_posts, (f,), {}),
             ("bottom posts", q.ranked_posts, (f,), {"worst": True}),
             ("platforms without impressions", q.platforms_without_impressions, (f,), {}),
@@ -289,13 +289,19 @@ def _time_export(url: str, owners: dict) -> None:
     from sqlmodel import Session
 
     from aigrowth.analytics import queries as q
+    from aigrowth.analytics import routes
     from aigrowth.analytics.routes import _rows
     from aigrowth.db import make_engine
 
     engine = make_engine(url)
     bid = next(iter(owners))
     print("\nCSV export of one business, streamed through the route's generator:")
-    for label, days in (("30 days", 30), ("1 year", 366)):
+    for label, days, batch in (
+        ("30 days", 30, 1000),
+        ("1 year", 366, 1000),
+        ("1 year", 366, 250),
+    ):
+        routes.BATCH = batch
         f = q.Filters(TODAY - timedelta(days=days - 1), TODAY)
         with Session(engine) as s:
             query = q.export_posts_query(bid, f, user_id=owners[bid], session=s)
@@ -310,19 +316,22 @@ def _time_export(url: str, owners: dict) -> None:
         tracemalloc.stop()
         print(
             f"  {label:8} {lines - 1:7,} rows, {size / 1024:8.0f} KiB in {elapsed * 1000:6.0f} ms; "
-            f"peak Python memory {peak / 1024:6.0f} KiB"
+            f"batches of {batch:5}: peak Python memory {peak / 1024:6.0f} KiB"
         )
     engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
+    global BUSINESSES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--account-rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--businesses", type=int, default=BUSINESSES)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
+    BUSINESSES = args.businesses
     url, name = _make_database(args.admin_url)
     # The export generator opens its own sessions through the app's settings.
     os.environ["DATABASE_URL"] = url
