@@ -254,16 +254,19 @@ def _status(
     def make(**values: Any) -> GoalStatus:
         return GoalStatus(**base, **values)
 
+    def flat(status: str, message: str, **values: Any) -> GoalStatus:
+        """A goal without a progress figure (no data, no target, entered by hand)."""
+        return make(progress=None, status=status, message=message, **values)
+
     if not metric:
         value = manual.get(name)
         if value is None:
-            return make(
+            return flat(
+                "manual",
+                "Not measured by the platforms — enter the current value",
                 metric="",
                 current=None,
                 target=target,
-                progress=None,
-                status="manual",
-                message="Not measured by the platforms — enter the current value",
             )
         progress = min(value / target, 1.0) if target else None
         status = "reached" if target and value >= target else "manual"
@@ -282,22 +285,16 @@ def _status(
         current = recent.engagement_rate.value
         goal = target / 100 if target is not None else None
         if current is None:
-            return make(
-                metric=metric,
-                current=None,
-                target=goal,
-                progress=None,
-                status="no_data",
-                message="No impressions reported yet",
+            return flat(
+                "no_data", "No impressions reported yet", metric=metric, current=None, target=goal
             )
         if goal is None:
-            return make(
+            return flat(
+                "no_target",
+                f"{_fmt(current, True)} over 30 days",
                 metric=metric,
                 current=current,
                 target=None,
-                progress=None,
-                status="no_target",
-                message=f"{_fmt(current, True)} over 30 days",
             )
         ok = current >= goal
         message = (
@@ -340,13 +337,8 @@ def _status(
         first = recent[0][1] if recent else current
         growth = (current - first) / first if first else None
         if growth is None:
-            return make(
-                metric=metric,
-                current=current,
-                target=None,
-                progress=None,
-                status="no_data",
-                message="Not enough history yet",
+            return flat(
+                "no_data", "Not enough history yet", metric=metric, current=current, target=None
             )
         wanted = target / 100 * TREND_DAYS / 30
         ok = growth >= wanted
@@ -360,13 +352,12 @@ def _status(
             message=message,
         )
     if target is None or target <= 0:
-        return make(
+        return flat(
+            "no_target",
+            f"{_fmt(current)} {METRIC_LABELS[metric]}",
             metric=metric,
             current=current,
             target=None,
-            progress=None,
-            status="no_target",
-            message=f"{_fmt(current)} {METRIC_LABELS[metric]}",
         )
     status, message = pace(current=current, target=target, per_day=per_day, today=today, by=by)
     return make(
