@@ -16,6 +16,7 @@ from aigrowth.accounts.state import (
     SignupState,
     VerifyState,
 )
+from aigrowth.api.settings_pages import api_keys_section
 from aigrowth.ui import theme
 from aigrowth.ui.components import error_callout, form_field, icon_disc, page_header, section_card
 from aigrowth.ui.layout import app_shell, public_shell
@@ -833,6 +834,7 @@ def settings_page() -> rx.Component:
             _password_section(),
             _sign_ins_section(),
             _sessions_section(),
+            api_keys_section(),
             rx.cond(
                 AuthState.is_admin,
                 rx.text(
