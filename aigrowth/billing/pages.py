@@ -109,7 +109,9 @@ def _current() -> rx.Component:
         ),
         icon="credit-card",
         subtitle=rx.cond(
-            S.enabled, "Payment method, invoices and cancelling are in Manage billing.", ""
+            S.enabled & S.has_customer,
+            "Payment method, invoices and cancelling are in Manage billing.",
+            "",
         ),
     )
 

@@ -62,14 +62,17 @@ def _day(ts: datetime | None) -> str:
     return ts.strftime("%-d %B %Y") if ts else ""
 
 
+_NOUNS = {
+    plans.BUSINESSES: ("business", "businesses"),
+    plans.SOCIAL_ACCOUNTS: ("connected account", "connected accounts"),
+    plans.SCHEDULED_POSTS: ("scheduled post a month", "scheduled posts a month"),
+    plans.AI_GENERATIONS: ("AI generation a month", "AI generations a month"),
+}
+
+
 def _limit_line(name: str, limit: int) -> str:
-    noun = {
-        plans.BUSINESSES: "businesses",
-        plans.SOCIAL_ACCOUNTS: "connected accounts",
-        plans.SCHEDULED_POSTS: "scheduled posts a month",
-        plans.AI_GENERATIONS: "AI generations a month",
-    }[name]
-    return f"Unlimited {noun}" if not limit else f"{limit} {noun}"
+    one, many = _NOUNS[name]
+    return f"Unlimited {many}" if not limit else f"{limit} {one if limit == 1 else many}"
 
 
 class BillingState(rx.State):
@@ -152,6 +155,8 @@ class BillingState(rx.State):
             return
         params = self.router.url.query_parameters
         events: list[Any] = []
+        self.busy = ""  # back from Stripe's pages: no action of ours is in flight
+        self.confirmed_text = ""  # said once, after the Checkout it confirmed
         if params.get("portal") == "return":
             # Back from the Portal: re-read this user's state from Stripe at once (the
             # webhook brings the same a moment later).
@@ -160,7 +165,6 @@ class BillingState(rx.State):
         session_id = str(params.get("session_id") or "")
         if params.get("checkout") == "success" and session_id.startswith("cs_"):
             self._checkout_session = session_id[:255]
-            self.confirmed_text = ""
             self.confirming = True
             events.append(BillingState.wait_for_confirmation)
         elif params.get("checkout") == "cancel":

@@ -89,12 +89,18 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         yield from _live_app(redis_url, tmp_path_factory)
 
 
-def _live_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+def _live_app(
+    redis_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    extra_env: dict[str, str] | None = None,
+    tag: str = "",
+) -> Iterator[LiveApp]:
+    """`extra_env` configures a second app (e.g. billing on); `tag` keeps its build apart."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `apt-get install -y chromium`")
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    web_dir = f".web-e2e-{os.getpid()}"
+    web_dir = f".web-e2e-{os.getpid()}{tag}"
     bin_dir = Path(sys.executable).parent
     env = {
         **os.environ,
@@ -112,6 +118,7 @@ def _live_app(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     }
     for key in ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "STRIPE_SECRET_KEY"):
         env.pop(key, None)
+    env.update(extra_env or {})
     subprocess.run(
         [str(bin_dir / "alembic"), "upgrade", "head"], cwd=PROJECT_ROOT, env=env, check=True,
         capture_output=True,
