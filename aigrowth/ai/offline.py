@@ -30,8 +30,52 @@ INDUSTRIES: dict[str, tuple[tuple[str, ...], list[tuple[str, str, int]], list[st
         ],
         ["linkedin", "x", "bluesky"],
     ),
+    # Makers and producers (roasters, bakeries, breweries...): the craft and the product.
+    "food_maker": (
+        (
+            "roast",
+            "bakery",
+            "baker",
+            "brewery",
+            "brewing",
+            "winery",
+            "distill",
+            "chocolate",
+            "small-batch",
+            "small batch",
+            "artisan",
+            "producer",
+            "jam",
+            "cheese",
+            "farm",
+            "beans",
+            "tea blend",
+        ),
+        [
+            ("How it's made", "Sourcing, ingredients and the craft, step by step", 30),
+            ("Tasting and tips", "How to enjoy, prepare and pair what we make", 30),
+            ("Where to find us", "Stockists, markets, events and the local community", 20),
+            ("Behind the scenes", "The people and the daily routine", 20),
+        ],
+        ["instagram", "facebook", "threads"],
+    ),
+    # Places that serve food and drink: the menu, the room, the neighbourhood.
     "food": (
-        ("restaurant", "cafe", "coffee", "bakery", "food", "bar", "catering", "kitchen"),
+        (
+            "restaurant",
+            "cafe",
+            "café",
+            "coffee shop",
+            "bistro",
+            "bar",
+            "pub",
+            "catering",
+            "kitchen",
+            "menu",
+            "chef",
+            "diner",
+            "food truck",
+        ),
         [
             ("From the kitchen", "Dishes, recipes and how they are made", 35),
             ("Local community", "Neighbours, suppliers and events", 25),
@@ -112,25 +156,27 @@ WHY = {
 }
 
 
+# The pillar name is only ever a label ("From the kitchen: ..."), never a noun inside a
+# sentence, so any pillar name reads correctly ("how do you get started with from the
+# kitchen?" was the old failure).
 HOOKS = [
-    "Here is something most people get wrong about {topic}.",
-    "One small change that makes a big difference: {topic}.",
-    "A question we hear every week: how do you get started with {topic}?",
-    "3 things we learned about {topic} this month.",
-    "What nobody tells you about {topic}.",
-    "If you only do one thing for {topic} this week, do this.",
-    "Behind the scenes: how we approach {topic}.",
-    "Myth: {topic} has to be complicated. Reality: it doesn't.",
+    "{pillar}: here is something most people get wrong.",
+    "{pillar}: one small change that makes a big difference.",
+    "{pillar}: a question we hear every week, and our answer.",
+    "{pillar}: 3 things we learned this month.",
+    "{pillar}: what nobody tells you.",
+    "{pillar}: if you try only one thing this week, make it this.",
+    "{pillar}: a look at how we work at {name}.",
+    "{pillar}: myth and reality.",
 ]
 BODIES = [
-    "At {name}, we help {audience} with {what}. The simplest step: start small, "
-    "measure what works, and keep what gets results.",
-    "{name} exists because {audience} deserve better than the usual {what} advice. "
-    "Pick one idea, try it for a week, then decide.",
-    "The best results we see at {name} come from consistency, not big launches. "
-    "A little {what}, every week, adds up.",
-    "We built {name} for {audience}. The lesson that keeps coming back: focus on the "
-    "one problem your customer feels today.",
+    "At {name}, we keep it simple for {audience}: start small, see what works, and keep "
+    "what gets results.",
+    "{name} is here for {audience}. Pick one idea from this, try it for a week, then decide.",
+    "The best results we see at {name} come from small steps repeated every week, not "
+    "from big launches.",
+    "We started {name} for {audience}. The lesson that keeps coming back: focus on the "
+    "one problem people feel today.",
 ]
 CTAS = [
     "What would you add?",
@@ -146,10 +192,17 @@ def _seed(*parts: Any) -> int:
 
 
 def industry_family(industry: str, description: str = "") -> str:
-    haystack = f"{industry} {description}".lower()
+    """The family whose keywords the business matches most; the founder's own
+    description counts twice the broad industry label ("Food & drink" fits a roaster
+    and a restaurant alike)."""
     best, hits = "general", 0
     for family, (keywords, _pillars, _platforms) in INDUSTRIES.items():
-        count = sum(1 for k in keywords if re.search(rf"\b{re.escape(k)}", haystack))
+        count = sum(
+            weight
+            for text, weight in ((industry.lower(), 1), (description.lower(), 2))
+            for k in keywords
+            if re.search(rf"\b{re.escape(k)}", text)
+        )
         if count > hits:
             best, hits = family, count
     return best
@@ -163,18 +216,12 @@ def _short(text: str, limit: int) -> str:
     return cut.rstrip(",.;:") or text[:limit]
 
 
-def _what(profile: dict[str, Any]) -> str:
-    desc = _short(profile.get("description") or "", 90).rstrip(".")
-    if desc:
-        first = re.split(r"(?<=[.!?])\s", desc)[0].rstrip(".!?")
-        first = re.sub(r"^(we|i)\s+(are|am)\s+", "", first, flags=re.I)
-        return first[0].lower() + first[1:] if first else "what they care about"
-    return (profile.get("industry") or "what they care about").lower()
-
-
 def _audience(profile: dict[str, Any]) -> str:
     audience = profile.get("target_audience") or profile.get("audience", {}).get("who") or ""
-    return _short(audience, 60).rstrip(".") or "our customers"
+    audience = _short(audience, 60).rstrip(".")
+    if len(audience) > 1 and audience[1].islower():  # "Freelance designers" mid-sentence
+        audience = audience[0].lower() + audience[1:]
+    return audience or "our customers"
 
 
 def offline_strategy(profile: dict[str, Any], today: date) -> StrategyOut:
@@ -260,9 +307,9 @@ def offline_post(profile: dict[str, Any], slot: Slot) -> PostOut:
     from aigrowth.ai.prompts import PLATFORM_STYLE
 
     seed = _seed(profile.get("name"), slot.slot, slot.platform, slot.pillar, slot.idea)
-    name = profile.get("name") or "we"
-    topic = slot.pillar.lower()
-    fill = {"topic": topic, "name": name, "audience": _audience(profile), "what": _what(profile)}
+    name = profile.get("name") or "our team"
+    pillar = " ".join(slot.pillar.split()) or "Updates"
+    fill = {"pillar": pillar, "name": name, "audience": _audience(profile)}
     hook = HOOKS[seed % len(HOOKS)].format(**fill)
     body = BODIES[(seed // 7) % len(BODIES)].format(**fill)
     cta = CTAS[(seed // 31) % len(CTAS)]
@@ -286,7 +333,7 @@ def offline_post(profile: dict[str, Any], slot: Slot) -> PostOut:
             "",
             body,
             "",
-            f"Three things that help with {topic}:",
+            "Three things that help:",
             "1. Start with the problem your customer feels today.",
             "2. Show, don't tell: one concrete example beats ten claims.",
             "3. Measure one number and review it every week.",

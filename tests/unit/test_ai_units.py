@@ -186,7 +186,8 @@ def test_offline_posts_are_valid_for_every_platform(platform: str, content_type:
 
 
 def test_offline_strategy_is_industry_aware_and_respects_interests() -> None:
-    assert industry_family("Food & drink", "a small bakery") == "food"
+    assert industry_family("Food & drink", "a small bakery") == "food_maker"
+    assert industry_family("Food & drink", "A neighbourhood cafe") == "food"
     assert industry_family("Software / SaaS") == "software"
     cafe = offline_strategy(
         dict(
@@ -255,3 +256,48 @@ def test_output_filter_keeps_the_users_own_links_whole() -> None:
     f = OutputFilter(["Our team page: https://acme-invoicing.io/@team", "shop at acme.shop"])
     text = "Meet us at https://acme-invoicing.io/@team and blog.acme.shop/news."
     assert f.clean(text) == text
+
+
+# Businesses and the pillars a strategy (theirs, an AI's or a hand edit) may name.
+QUALITY_CASES = [
+    ("Food & drink", "Small-batch coffee roaster supplying cafés", "food_maker"),
+    ("Food & drink", "A family restaurant with a seasonal menu", "food"),
+    ("Food & drink", "Artisan bakery and patisserie", "food_maker"),
+    ("Software / SaaS", "We make invoicing software for freelancers", "software"),
+    ("Health", "Yoga studio for beginners", "health"),
+    ("Consulting", "Marketing agency for dentists", "services"),
+    ("", "", "general"),
+]
+PILLAR_NAMES = [
+    "From the kitchen", "Behind the scenes", "Offers and events", "How it's made",
+    "Where to find us", "Tips", "Q&A", "Customer stories", "Why we roast light",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("industry", "description", "family"), QUALITY_CASES)
+def test_offline_strategy_picks_pillars_from_the_business_description(
+    industry: str, description: str, family: str
+) -> None:
+    assert industry_family(industry, description) == family
+    strategy = offline_strategy(
+        dict(PROFILE, industry=industry, description=description), date(2026, 1, 5)
+    )
+    names = [p.name for p in strategy.pillars]
+    if family == "food_maker":  # a roaster or a bakery is not a restaurant
+        assert "From the kitchen" not in names and "How it's made" in names
+
+
+@pytest.mark.parametrize("pillar", PILLAR_NAMES)
+def test_offline_posts_stay_grammatical_for_any_pillar_name(pillar: str) -> None:
+    profile = dict(PROFILE, name="Bean There", target_audience="Home baristas")
+    for platform in PLATFORMS:
+        for content_type in fit.ALLOWED_TYPES[platform]:
+            for n in range(1, 9):
+                slot = Slot(n, platform, pillar, content_type, n, datetime.now(UTC), "")
+                post = offline_post(profile, slot)
+                text = " ".join([post.text, *post.thread_parts])
+                # The pillar is a label, never lower-cased into a sentence ("with from the
+                # kitchen"), and it is always there to say what the post is about.
+                assert f"{pillar}:" in text or f"{pillar}," in text, (platform, text)
+                assert pillar.lower() not in text.replace(pillar, ""), (platform, text)
+                assert "for Home baristas" not in text  # the audience reads mid-sentence
