@@ -72,6 +72,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         queue=ANALYTICS,
         timeout_s=3 * 3600,
     ),
+    # Billing: repair drift from Stripe and end past-due grace periods (free limits).
+    PeriodicJob(
+        id="periodic-billing-sync",
+        func="workers.billing_jobs.sync_subscriptions",
+        cron="30 4 * * *",
+        timeout_s=1800,
+    ),
     PeriodicJob(
         id="periodic-token-refresh",
         func="workers.token_jobs.refresh_expiring",

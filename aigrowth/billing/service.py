@@ -416,6 +416,9 @@ def sync_all(*, session: Session) -> dict[str, int]:
             or before != after
         ):
             changed += 1
+        if row.status == "past_due" and after == plans.FREE:
+            # The grace period is over: the free plan's limits apply from now on.
+            pause_excess(row.user_id, session=session, reason="Your payment is past due")
         session.commit()
     return {"checked": len(ids), "changed": changed, "failed": failed}
 

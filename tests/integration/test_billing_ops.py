@@ -47,3 +47,46 @@ def test_sync_with_billing_off_calls_nothing(app_env, session: Session, capsys) 
     assert main(["billing", "sync"]) == 1
     assert "Billing is off" in capsys.readouterr().err
     assert service.plan_counts(session=session)["plans"] == {"free": 1, "pro": 0, "enterprise": 0}
+
+
+def test_daily_job_ends_an_expired_grace_period(
+    stripe_fake: StripeFake, session: Session, monkeypatch
+) -> None:
+    from datetime import timedelta
+
+    from aigrowth.businesses.models import Business
+    from aigrowth.content.models import Content
+    from aigrowth.dbtypes import utcnow
+    from aigrowth.settings import reset_settings_cache
+    from workers.billing_jobs import sync_subscriptions
+
+    monkeypatch.setenv("PLAN_LIMITS", '{"free": {"scheduled_posts": 1}}')
+    reset_settings_cache()
+    user = make_user(session)
+    business = Business(user_id=user.id, name="Shop")
+    session.add(business)
+    session.commit()
+    sub = stripe_fake.subscribe(service.ensure_customer(user.id, session=session))
+    stripe_fake.fail_payment(sub["id"])
+    stripe_fake.drain()
+    assert _plan(session, user) == plans.PRO  # in the grace period
+    due = plans.month_bounds(utcnow() + timedelta(days=40))[0] + timedelta(days=2)
+    posts = [
+        Content(business_id=business.id, platform="x", text=f"p{n}", status="scheduled",
+                scheduled_for=due + timedelta(hours=n))
+        for n in range(3)
+    ]  # fmt: skip
+    session.add_all(posts)
+    session.commit()
+    assert sync_subscriptions()["checked"] == 1
+    session.expire_all()
+    assert [session.get(Content, p.id).status for p in posts] == ["scheduled"] * 3
+    # Eight days later Stripe still says past_due: the free plan's limits apply.
+    row = sub_of(session, user)
+    row.past_due_since = utcnow() - timedelta(days=8)
+    session.add(row)
+    session.commit()
+    sync_subscriptions()
+    session.expire_all()
+    assert _plan(session, user) == plans.FREE
+    assert [session.get(Content, p.id).status for p in posts] == ["scheduled", "draft", "draft"]
