@@ -10,7 +10,8 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aigrowth.ai.planning import MAX_BATCH, MIN_BATCH
 from aigrowth.ai.schemas import PLATFORMS
@@ -24,10 +25,39 @@ Status = Literal["draft", "scheduled", "publishing", "published", "failed", "nee
 assert set(Status.__args__) == {s.value for s in ContentStatus}  # type: ignore[attr-defined]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul(value: Any) -> Any:
+    """NUL characters are refused everywhere (PostgreSQL text cannot store them)."""
+    if _has_nul(value):
+        raise ValueError("text may not contain NUL (\\u0000) characters")
+    return value
+
+
+def sane_instant(value: datetime | None) -> datetime | None:
+    """Times between 1970 and 2200 (far-off years overflow time-zone conversions)."""
+    if value is not None and not 1970 <= value.year <= 2200:
+        raise ValueError("give a time between the years 1970 and 2200")
+    return value
+
+
 class In(BaseModel):
     """Request bodies refuse unknown fields (a typo is an error, not silently ignored)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return refuse_nul(data)
 
 
 # ----------------------------------------------------------------------------- me
@@ -251,6 +281,8 @@ class ScheduleRequest(In):
         "time zone when `time_zone` is omitted (DST-safe)."
     )
     time_zone: str | None = Field(None, max_length=64, description="IANA name, e.g. Europe/Paris")
+
+    _at = field_validator("at")(sane_instant)
     account_id: uuid.UUID | None = Field(
         None, description="Which connected account publishes it (needed when you have several)"
     )
@@ -285,6 +317,19 @@ class ConnectRequest(In):
     account_type: Literal["", "profile", "page"] = Field(
         "", description="LinkedIn: 'page' connects company pages"
     )
+
+    @field_validator("instance_url")
+    @classmethod
+    def _host_name(cls, value: str) -> str:
+        """A server address whose host is a valid (IDNA) domain name or an IP address."""
+        if value.strip():
+            try:
+                host = httpx.URL(value if "://" in value else "https://" + value.strip()).host
+            except (httpx.InvalidURL, UnicodeError, ValueError):
+                raise ValueError("this is not a valid server address") from None
+            if not host:
+                raise ValueError("this is not a valid server address")
+        return value
 
 
 class ConnectStart(BaseModel):

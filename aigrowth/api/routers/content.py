@@ -30,6 +30,7 @@ from aigrowth.api.schemas import (
     ScheduleRequest,
     Status,
     post_out,
+    sane_instant,
 )
 from aigrowth.businesses.models import Business
 from aigrowth.content import planning
@@ -61,6 +62,10 @@ def _decode(cursor: str) -> tuple[datetime, uuid.UUID]:
 
 
 def _aware(value: datetime | None, name: str) -> datetime | None:
+    try:
+        sane_instant(value)
+    except ValueError as exc:
+        raise ApiProblem("invalid-request", f"{name}: {exc}.") from None
     if value is not None and value.tzinfo is None:
         raise ApiProblem(
             "invalid-request", f"{name}: give the time with an offset, e.g. 2026-12-01T00:00:00Z."
@@ -86,6 +91,8 @@ def list_posts(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> PostPage:
     """Newest planned first (planned, else published, else created time)."""
+    if any("\x00" in (v or "") for v in (pillar, q, cursor)):
+        raise ApiProblem("invalid-request", "Query text may not contain NUL characters.")
     where = [Business.user_id == who.user_id]
     if business_id is not None:
         where.append(Content.business_id == business_id)
