@@ -13,6 +13,7 @@ from aigrowth.ui.components import (
     labelled,
     loading_block,
     page_header,
+    percent_bar,
     platform_badge,
     section_card,
     toolbar,
@@ -317,7 +318,7 @@ def _goal(goal: rx.Var) -> rx.Component:
             spacing="2",
         ),
         rx.text(goal["message"], size="2", color=rx.color(goal["color"], 11)),
-        rx.cond(goal["progress"] != "", rx.progress(value=goal["progress"].to(int), width="100%")),
+        rx.cond(goal["progress"] != "", percent_bar(goal["progress"], color=goal["color"])),
         rx.text(
             "Now ",
             goal["current"],

@@ -9,6 +9,7 @@ from aigrowth.ui import theme
 from aigrowth.ui.components import (
     empty_state,
     page_header,
+    percent_bar,
     platform_badge,
     section_card,
     status_badge,
@@ -175,7 +176,7 @@ def _goal_line(goal: rx.Var) -> rx.Component:
             spacing="2",
             wrap="wrap",
         ),
-        rx.cond(goal["progress"] != "", rx.progress(value=goal["progress"].to(int), width="100%")),
+        rx.cond(goal["progress"] != "", percent_bar(goal["progress"], color=goal["color"])),
         spacing="1",
         width="100%",
     )

@@ -344,3 +344,25 @@ def job_progress(
         spacing="2",
         **props,
     )
+
+
+def percent_bar(percent: rx.Var | str, *, color: rx.Var | str = theme.ACCENT) -> rx.Component:
+    """A thin progress bar from a percentage held as text ("0".."100"), e.g. a goal's
+    progress in a list of string dicts (rx.progress needs a number)."""
+    return rx.box(
+        rx.box(
+            height="100%",
+            width=percent + "%",
+            background=rx.color(color, 9),
+            border_radius="999px",
+        ),
+        height="8px",
+        width="100%",
+        background=rx.color(theme.GRAY, 4),
+        border_radius="999px",
+        overflow="hidden",
+        role="progressbar",
+        aria_valuenow=percent,
+        aria_valuemin="0",
+        aria_valuemax="100",
+    )

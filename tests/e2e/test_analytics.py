@@ -138,6 +138,7 @@ def test_analytics_charts_export_goals_and_replan(live_app, browser_page, tmp_pa
     page.get_by_label("Current value of Newsletter subscribers").fill("120")
     page.get_by_label("Current value of Newsletter subscribers").press("Enter")
     page.get_by_text("120 entered by hand of 500").wait_for()
+    page.locator('[role=progressbar][aria-valuenow="24"]').wait_for()  # 120 of 500
 
     # Re-plan: proposal side by side, then accept.
     page.get_by_role("combobox", name="Period").click()
@@ -168,4 +169,5 @@ def test_analytics_charts_export_goals_and_replan(live_app, browser_page, tmp_pa
     assert_fits_width(page)
     page.goto("/dashboard")
     page.get_by_text("Goals").first.wait_for()
+    page.locator('[role=progressbar][aria-valuenow="24"]').wait_for()
     screenshot(page, "dashboard-goals-phone-dark")
