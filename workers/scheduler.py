@@ -79,6 +79,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         cron="30 4 * * *",
         timeout_s=1800,
     ),
+    # Public API: outbound webhooks (new events, due deliveries and retries).
+    PeriodicJob(id="periodic-webhooks", func="workers.webhook_jobs.tick", interval_s=10),
     PeriodicJob(
         id="periodic-token-refresh",
         func="workers.token_jobs.refresh_expiring",

@@ -341,3 +341,57 @@ class ConnectStart(BaseModel):
 
 class Disconnected(BaseModel):
     revoked_at_platform: bool
+
+
+# --------------------------------------------------------------------------- webhooks
+Event = Literal[
+    "post.published",
+    "post.failed",
+    "post.needs_attention",
+    "account.needs_reconnect",
+    "strategy.proposed",
+]
+
+
+class EndpointCreate(In):
+    url: str = Field(max_length=2000, description="A public https URL")
+    events: list[Event] = Field(min_length=1, max_length=5)
+    description: str = Field("", max_length=200)
+
+
+class Endpoint(BaseModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    description: str
+    active: bool
+    created_at: datetime
+
+
+class EndpointCreated(Endpoint):
+    secret: str = Field(description="Signing secret, shown once: keep it to verify deliveries")
+
+
+class Attempt(BaseModel):
+    at: datetime
+    attempt: int
+    status_code: int | None
+    error: str
+    response: str
+    ms: int
+
+
+class Delivery(BaseModel):
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    status: Literal["pending", "sending", "succeeded", "retrying", "failed"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str
+    payload: dict[str, Any]
+    log: list[Attempt]
+    created_at: datetime
+    delivered_at: datetime | None
