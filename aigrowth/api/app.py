@@ -15,7 +15,16 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aigrowth.api import problems
-from aigrowth.api.routers import businesses, content, me, social, strategies, webhooks
+from aigrowth.api.routers import (
+    analytics,
+    billing,
+    businesses,
+    content,
+    me,
+    social,
+    strategies,
+    webhooks,
+)
 
 PREFIX = "/api/v1"
 
@@ -83,7 +92,7 @@ def build_app() -> FastAPI:
         redoc_url=None,
         responses=ERRORS,
     )
-    for module in (me, businesses, strategies, content, social, webhooks):
+    for module in (me, businesses, strategies, content, social, analytics, billing, webhooks):
         app.include_router(module.router)
     app.include_router(strategies.jobs_router)
     app.add_exception_handler(StarletteHTTPException, problems.render)

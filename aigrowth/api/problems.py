@@ -48,6 +48,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "payload-too-large": (413, "The request body is too large"),
     "billing-off": (404, "Billing is not configured on this server"),
     "billing-refused": (409, "The billing request was refused"),
+    "billing-unavailable": (503, "Stripe could not be reached"),
     "internal": (500, "Something went wrong on our side"),
 }
 

@@ -7,7 +7,7 @@ built from the rows by the ``*_out`` helpers, so a new column never leaks by acc
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 import httpx
@@ -395,3 +395,107 @@ class Delivery(BaseModel):
     log: list[Attempt]
     created_at: datetime
     delivered_at: datetime | None
+
+
+# -------------------------------------------------------------------------- analytics
+class FigureOut(BaseModel):
+    value: float | None = Field(description="null when the platforms do not report it")
+    previous: float | None = Field(description="The same-length period just before")
+    change: float | None = Field(description="Relative change (0.1 = +10 %), or null")
+
+
+class Headline(BaseModel):
+    impressions: FigureOut
+    engagements: FigureOut
+    engagement_rate: FigureOut
+    clicks: FigureOut
+    followers_gained: FigureOut
+    posts_published: FigureOut
+
+
+class DayFigures(BaseModel):
+    day: date
+    impressions: int | None
+    engagements: int | None
+    clicks: int | None
+
+
+class GroupFigures(BaseModel):
+    key: str
+    posts: int
+    impressions: int | None
+    engagements: int | None
+    clicks: int | None
+    engagement_rate: float | None
+
+
+class RankedPost(BaseModel):
+    id: uuid.UUID
+    platform: str
+    pillar: str
+    format: str
+    text: str
+    remote_url: str
+    published_at: datetime | None
+    impressions: int | None
+    engagements: int | None
+    clicks: int | None
+    engagement_rate: float | None
+
+
+class Overview(BaseModel):
+    start: date
+    end: date
+    headline: Headline
+    daily: list[DayFigures]
+    by_platform: list[GroupFigures]
+    by_pillar: list[GroupFigures]
+    by_format: list[GroupFigures]
+    top_posts: list[RankedPost]
+    published_total: int
+
+
+class PostDay(BaseModel):
+    day: date
+    impressions: int | None
+    reach: int | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+    clicks: int | None
+    saves: int | None
+    engagement_rate: float | None
+    fetched_at: datetime
+
+
+class PostAnalytics(BaseModel):
+    content_id: uuid.UUID
+    days: list[PostDay] = Field(description="One row per day, oldest first; null = not reported")
+
+
+# ---------------------------------------------------------------------------- billing
+class Meter(BaseModel):
+    name: str
+    label: str
+    used: int
+    limit: int = Field(description="0 = unlimited")
+
+
+class Subscription(BaseModel):
+    billing_enabled: bool
+    plan: str = Field(description="The plan whose limits apply now")
+    subscribed_plan: str
+    status: str
+    period_end: datetime | None
+    cancel_at: datetime | None
+    past_due_since: datetime | None
+    meters: list[Meter]
+    for_sale: list[str]
+
+
+class CheckoutRequest(In):
+    plan: Literal["pro", "enterprise"]
+
+
+class RedirectUrl(BaseModel):
+    url: str = Field(description="Open it in a browser (Stripe's hosted page)")

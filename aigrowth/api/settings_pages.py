@@ -26,7 +26,8 @@ def _new_key_callout() -> rx.Component:
                         read_only=True,
                         id="new-api-key",
                         font_family="monospace",
-                        width="100%",
+                        flex_grow="1",
+                        min_width="min(100%, 18rem)",
                         aria_label="New API key",
                     ),
                     rx.button(

@@ -117,4 +117,5 @@ class ApiKeysState(rx.State):
             yield rx.toast.error(str(exc))
             return
         self.keys = await asyncio.to_thread(_rows, uid)
+        self.new_key = ""  # never leave a (possibly revoked) key on screen
         yield rx.toast.success("Key revoked. Requests with it are refused from now on.")
