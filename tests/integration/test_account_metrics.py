@@ -139,3 +139,21 @@ def test_each_day_is_a_row_of_its_own(app_env, monkeypatch, session):
         pull_account_metrics(engine=get_engine(), day=DAY)
         pull_account_metrics(engine=get_engine(), day=DAY + timedelta(days=1))
         assert sorted(r.day for r in _rows(session)) == [DAY, DAY + timedelta(days=1)]
+
+
+def test_refresh_now_pulls_one_business_only_and_is_rate_limited(app_env, monkeypatch, session):
+    from aigrowth.analytics.state import _claim_refresh
+
+    with XFake() as x:
+        point_x_at(monkeypatch, x)
+        user, biz = make_founder()
+        mine = make_x_account(user, biz, x, handle="mine", x_user_id="1700000000000000011")
+        other_user, other_biz = make_founder("other@example.com")
+        make_x_account(other_user, other_biz, x, handle="other", x_user_id="1700000000000000012")
+        stats = pull_all(business_id=biz.id)
+        assert stats.account_rows == 1
+        assert [r.social_account_id for r in _rows(session)] == [mine.id]
+        # "Refresh now": once per business per 10 minutes, across web processes (Redis).
+        assert _claim_refresh(biz.id) is True
+        assert _claim_refresh(biz.id) is False
+        assert _claim_refresh(other_biz.id) is True
