@@ -61,6 +61,7 @@ def _cell(value: Any, tz: ZoneInfo) -> Any:
 def _rows(query: Any, header: tuple[str, ...], tz: ZoneInfo, tz_name: str) -> Iterator[str]:
     """CSV text in chunks, from a streamed (server-side) cursor of its own."""
     buffer = io.StringIO()
+    buffer.write("\ufeff")  # UTF-8 byte order mark: Excel then reads "café" as café
     writer = csv.writer(buffer)
     writer.writerow((*header, "time_zone"))
     with Session(get_engine()) as s:

@@ -127,7 +127,7 @@ def test_analytics_charts_export_goals_and_replan(live_app, browser_page, tmp_pa
         page.locator("#export-posts").click()
     path = tmp_path / "posts.csv"
     download.value.save_as(path)
-    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert rows and rows[0]["time_zone"] == "Europe/Paris"
     assert {"day", "post_id", "impressions", "engagement_rate", "url"} <= set(rows[0])
     cutoff = (utcnow() - timedelta(days=7)).date().isoformat()

@@ -32,7 +32,8 @@ def _client(token: str | None) -> TestClient:
 
 
 def _csv(resp) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
-    return list(csv.DictReader(io.StringIO(resp.text)))
+    assert resp.content.startswith("\ufeff".encode())  # spreadsheets read it as UTF-8
+    return list(csv.DictReader(io.StringIO(resp.content.decode("utf-8-sig"))))
 
 
 def test_posts_export_has_iso_dates_the_time_zone_and_empty_cells_for_missing(world):
