@@ -25,10 +25,11 @@ COPY . .
 RUN useradd --system --home-dir /app --uid 10001 aigrowth \
     && mkdir -p /data && chown -R aigrowth /app /data
 USER aigrowth
-# Warm the frontend toolchain (node_modules) so a container start only compiles.
+# Warm the frontend toolchain (node_modules). The bundle itself depends on APP_URL, so
+# the web container builds it at its first start and keeps it in the `webbuild` volume;
+# later starts reuse it while the UI is unchanged (aigrowth/serve.py).
 RUN DATA_DIR=/tmp/build-data reflex export --frontend-only --no-zip --env prod \
     && rm -rf /tmp/build-data
 
 EXPOSE 3000
-CMD ["python", "-m", "aigrowth.supervise", "reflex", "run", "--env", "prod", "--single-port", \
-     "--frontend-port", "3000", "--backend-port", "3000", "--backend-host", "0.0.0.0"]
+CMD ["python", "-m", "aigrowth.supervise", "python", "-m", "aigrowth.serve", "--port", "3000"]

@@ -260,10 +260,9 @@ def _start(
 
 def start_web(stack: Stack, index: int) -> Proc:
     port = stack.web_ports[index]
-    cmd = [
-        str(BIN / "reflex"), "run", "--env", "prod", "--single-port",
-        "--frontend-port", str(port), "--backend-port", str(port),
-    ]  # fmt: skip
+    # As `make serve` runs it: builds the frontend unless its web dir holds a build of
+    # the same UI (a restart then takes seconds).
+    cmd = [sys.executable, "-m", "aigrowth.serve", "--port", str(port), "--host", "127.0.0.1"]
     env = {"REFLEX_WEB_WORKDIR": f".web-bench-{port}"}
     name = f"web{index + 1}"
     existing = [p for p in stack.procs if p.name == name]

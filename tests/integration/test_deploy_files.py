@@ -151,5 +151,9 @@ def test_systemd_units_verify_and_share_the_prestart(tmp_path: Path) -> None:
     stop = int(re.search(r"^TimeoutStopSec=(\d+)", worker, re.M).group(1))
     assert stop > 60  # longer than a publish in flight (HTTP timeouts + recheck)
     assert "aigrowth-migrate.service" in _unit("aigrowth.target")
+    # A restart without UI changes must not rebuild the frontend (minutes of 502s).
+    for launcher in (_unit("aigrowth-web.service"), (PROJECT_ROOT / "Procfile.prod").read_text()):
+        assert "-m aigrowth.serve --port 3000" in launcher
+    assert '"aigrowth.serve"' in (PROJECT_ROOT / "Dockerfile").read_text()
     readme = (DEPLOY / "README.md").read_text()
     assert "deploy/systemd/*.target" in readme  # the install step copies the target too
