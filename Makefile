@@ -37,8 +37,10 @@ bun:
 		mkdir -p $(TOOLS) && npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@1.4.5 ; }
 	@bun --version >/dev/null
 
+# The prestart step production uses too (systemd, compose): wait for the database (and
+# an external Redis), then alembic upgrade head.
 migrate: deps
-	$(BIN)/alembic upgrade head
+	$(BIN)/python -m aigrowth prestart
 
 # Hot reload watches only the code, not data/ (SQLite, Redis AOF) or tests/.
 run: install migrate
