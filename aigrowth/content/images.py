@@ -14,8 +14,10 @@ copy each platform accepts.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -23,6 +25,7 @@ MB = 1_000_000
 
 # Pillow's format name -> MIME type.
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
+EXTENSION = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 # Refuse decompression bombs long before Pillow's own (much higher) warning.
 MAX_UPLOAD_PIXELS = 50_000_000
 
@@ -222,3 +225,24 @@ def fit_for(platform: str, data: bytes, *, max_bytes: int | None = None) -> Pict
     if len(encoded) < len(data) or target != fmt:
         changes.append(f"made {len(encoded) / MB:.2f} MB for {limits.label}")
     return Picture(encoded, MIME[target], work.width, work.height, changes)
+
+
+def platform_copy(platform: str, source: Path, *, max_bytes: int | None = None) -> tuple[Path, str]:
+    """The file to send to `platform` for `source`: cleaned of metadata whatever path
+    the upload took, and within the platform's limits. Made once beside the source
+    under a name derived from it (same shape as stored names, so it is served at
+    /media/<name> for platforms that fetch by URL), then reused. Returns (path, MIME)."""
+    if platform not in IMAGE_LIMITS:
+        raise ImageError(f"Images cannot be published to {platform}.")
+    key = f"{source.name}:{platform}:{max_bytes or ''}:v1"
+    stem = hashlib.sha256(key.encode()).hexdigest()[:32]
+    for mime, ext in EXTENSION.items():
+        done = source.with_name(f"{stem}.{ext}")
+        if done.is_file():
+            return done, mime
+    fitted = fit_for(platform, clean(source.read_bytes()).data, max_bytes=max_bytes)
+    target = source.with_name(f"{stem}.{EXTENSION[fitted.mime]}")
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(fitted.data)
+    partial.replace(target)
+    return target, fitted.mime

@@ -26,6 +26,7 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from aigrowth.businesses.models import Business
+from aigrowth.content.images import ImageError, platform_copy
 from aigrowth.content.models import ContentStatus
 from aigrowth.db import get_engine
 from aigrowth.publishing import statements as sql
@@ -60,6 +62,7 @@ from aigrowth.publishing.settle import (
     settle_retry,
     settle_unknown,
 )
+from aigrowth.settings import get_settings
 from aigrowth.social import service as social
 from aigrowth.social.connectors.base import (
     AccountRef,
@@ -349,7 +352,12 @@ def run_post(
             detail=str(exc),
         )
         return "failed"
-    ctx = publish_context(engine, post, ref, owner)
+    try:
+        media = platform_media(post)
+    except ImageError as exc:  # the editor shows this before scheduling; never send it
+        settle_failed(engine, post, f"{label} cannot take an attached image: {exc}")
+        return "failed"
+    ctx = publish_context(engine, post, ref, owner, media)
     if post.unknown_outcome:  # an earlier try may have landed: look before creating
         try:
             found = look_up(connector, ctx, twice=True)
@@ -472,9 +480,16 @@ def _fresh_ref(
     return ref
 
 
-def publish_context(engine: Engine, post: Post, ref: AccountRef, owner: str) -> PublishContext:
+def publish_context(
+    engine: Engine,
+    post: Post,
+    ref: AccountRef,
+    owner: str,
+    media: list[Media] | None = None,
+) -> PublishContext:
     """The connector's view of the post, wired to the fence: state saves and the
-    pre-create check are conditioned on this worker's claim."""
+    pre-create check are conditioned on this worker's claim. `media`: the files as the
+    platform takes them (`platform_media`); by default the images as stored (lookups)."""
 
     def save_state(state: dict[str, Any]) -> None:
         snapshot = dict(state)
@@ -489,16 +504,17 @@ def publish_context(engine: Engine, post: Post, ref: AccountRef, owner: str) -> 
         if write(engine, store) is None:
             raise ClaimLost(f"post {post.id} attempt {post.attempt} is no longer ours")
 
-    media = [
-        Media(
-            url=str(m.get("url") or ""),
-            path=str(m.get("path") or ""),
-            alt=str(m.get("alt") or ""),
-            mime_type=str(m.get("mime_type") or m.get("content_type") or ""),
-        )
-        for m in post.media
-        if isinstance(m, dict)
-    ]
+    if media is None:
+        media = [
+            Media(
+                url=str(m.get("url") or ""),
+                path=str(m.get("path") or ""),
+                alt=str(m.get("alt") or ""),
+                mime_type=str(m.get("mime_type") or m.get("content_type") or ""),
+            )
+            for m in post.media
+            if isinstance(m, dict)
+        ]
     return PublishContext(
         account=ref,
         text=post.text,
@@ -510,3 +526,25 @@ def publish_context(engine: Engine, post: Post, ref: AccountRef, owner: str) -> 
         save_state=save_state,
         before_create=lambda: check_claim(engine, post, owner),
     )
+
+
+def platform_media(post: Post) -> list[Media]:
+    """Each attached image as this platform takes it: our own files are cleaned of
+    metadata (GPS never goes out) and fitted to the platform's limits, once, beside the
+    original (content.images.platform_copy); images we do not hold go as they are."""
+    settings = get_settings()
+    out: list[Media] = []
+    for item in post.media:
+        if not isinstance(item, dict):
+            continue
+        stored = str(item.get("stored_name") or "")
+        source = Path(settings.media_dir) / stored if stored else Path(str(item.get("path") or ""))
+        alt = str(item.get("alt") or "")
+        if str(source) not in ("", ".") and source.is_file():
+            path, mime = platform_copy(post.platform, source)
+            url = f"{settings.effective_api_url}/media/{path.name}" if stored else ""
+            out.append(Media(url=url, path=str(path), alt=alt, mime_type=mime))
+        else:
+            mime = str(item.get("mime_type") or item.get("content_type") or "")
+            out.append(Media(url=str(item.get("url") or ""), alt=alt, mime_type=mime))
+    return out

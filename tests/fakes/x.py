@@ -304,8 +304,11 @@ class XFake(FakeServer):
         data = await media.read()
         if not data:
             return problem(400, "Invalid Request", "media is empty")
+        category = form.get("media_category")
+        if category == "tweet_image" and len(data) > 5 * 1024 * 1024:  # X: images <= 5 MB
+            return problem(400, "Invalid Request", "Image file size must be <= 5242880 bytes")
         mid = str(next(self._ids))
-        self.media[mid] = {"size": len(data), "category": form.get("media_category"), "alt": ""}
+        self.media[mid] = {"size": len(data), "category": category, "alt": "", "data": data}
         return JSONResponse({"data": {"id": mid, "media_key": f"3_{mid}", "size": len(data)}})
 
     async def media_metadata(self, request: Request) -> Response:

@@ -8,6 +8,7 @@ still fails these tests.
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import uuid
@@ -16,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from rq import SimpleWorker
 from sqlmodel import Session, select
 
@@ -301,3 +303,35 @@ def test_the_waker_dispatches_a_post_at_its_instant_without_the_periodic_job(x_f
     assert len(get_queue(PUBLISH).get_jobs()) == 1
     _work()
     assert statuses([post_id])[post_id].status == ContentStatus.PUBLISHED
+
+
+# ------------------------------------------------------------------ images go out clean
+def test_a_photo_goes_out_without_its_gps_position(x_fake, app_env):
+    """Whatever path an upload took, the platform gets the pixels, upright, not where
+    the photo was taken."""
+    user, biz = make_user()
+    acct = make_x_account(user, biz, x_fake)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shot sideways
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    photo = io.BytesIO()
+    Image.new("RGB", (400, 300), (20, 120, 200)).save(photo, "JPEG", exif=exif.tobytes())
+    media_dir = get_settings().media_dir
+    media_dir.mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}.jpg"
+    (media_dir / stored).write_bytes(photo.getvalue())
+    (post_id,) = make_posts(biz, acct, 1, prefix="From the roastery")
+    with Session(get_engine()) as s:
+        row = s.get(Content, post_id)
+        assert row is not None
+        row.media = [{"media_id": "m1", "stored_name": stored, "alt": "Beans"}]
+        s.add(row)
+        s.commit()
+    service.dispatch_due()
+    _work()
+    assert statuses([post_id])[post_id].status == ContentStatus.PUBLISHED
+    (uploaded,) = x_fake.media.values()
+    sent = Image.open(io.BytesIO(uploaded["data"]))
+    assert sent.size == (300, 400)  # upright
+    assert dict(sent.getexif()) == {} and b"GPS" not in uploaded["data"]
+    assert (media_dir / stored).read_bytes() == photo.getvalue()  # the original is kept
