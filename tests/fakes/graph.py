@@ -579,6 +579,8 @@ def _routes(fake: GraphFake) -> list[BaseRoute]:
                     view[key] = ig.get(key, default)
             return JSONResponse(view)
         if edge == "insights" and request.method == "GET":  # account insights, period=day
+            if params.get("period") not in ("day", "week", "days_28", "lifetime"):
+                return graph_error("(#100) The parameter period is required", 100)
             values = ig.get("insights") or {"reach": 900, "profile_views": 35}
             return insights(igid, params, values, lambda m: f"(#100) metric[0] must be one of: {m}")
         if edge == "media" and request.method == "POST":

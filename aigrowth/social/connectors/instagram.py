@@ -29,7 +29,11 @@ from aigrowth.social.connectors.base import (
     TokenSet,
     as_int,
 )
-from aigrowth.social.connectors.meta_common import ContainerConnector, FacebookLoginConnector
+from aigrowth.social.connectors.meta_common import (
+    ContainerConnector,
+    FacebookLoginConnector,
+    insight_values,
+)
 
 SCOPES = [
     "instagram_basic",
@@ -112,10 +116,19 @@ class InstagramConnector(ContainerConnector, FacebookLoginConnector):
                 what="Instagram followers",
                 params={"fields": "followers_count,follows_count,media_count"},
             )
-        try:
-            daily = self._insights(ctx, account.account_id, "reach,profile_views")
-        except PermanentError:
-            daily = {}
+            try:  # account insights need a period; "day" gives the last full day
+                daily = insight_values(
+                    self._call(
+                        http,
+                        "GET",
+                        f"/{account.account_id}/insights",
+                        ctx,
+                        what="Instagram account insights",
+                        params={"metric": "reach,profile_views", "period": "day"},
+                    )
+                )
+            except PermanentError:
+                daily = {}
         return AccountMetrics(
             followers=as_int(user.get("followers_count")),
             following=as_int(user.get("follows_count")),
