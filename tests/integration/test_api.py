@@ -229,7 +229,7 @@ def test_cursor_pagination_and_filters(api: httpx.Client, session: Session) -> N
         "invalid-request",
     )
     assert (
-        api.get("/content", headers=h, params={"from": "2999-01-01T00:00:00Z"}).json()["items"]
+        api.get("/content", headers=h, params={"from": "2199-01-01T00:00:00Z"}).json()["items"]
         == []
     )
 
@@ -293,3 +293,51 @@ def test_stripe_webhook_route_is_still_its_own(live_app: str) -> None:
     """/api/v1/billing/webhook/stripe stays the billing route (billing off here: 404 JSON)."""
     r = httpx.post(live_app + "/api/v1/billing/webhook/stripe", content=b"{}")
     assert r.status_code == 404 and r.json() == {"error": "billing is not configured"}
+
+
+def test_plan_limit_applies_as_in_the_ui(api: httpx.Client, session: Session) -> None:
+    """The Free plan's 3 businesses: the 4th is refused with 402 and a plan-limit problem."""
+    f = make_api_founder(session)
+    body = {"industry": "Education", "description": "Evening classes in pottery for adults."}
+    for n in (2, 3):
+        r = api.post("/businesses", headers=f.headers(), json={"name": f"Shop {n}", **body})
+        assert r.status_code == 201, r.text
+    r = api.post("/businesses", headers=f.headers(), json={"name": "Shop 4", **body})
+    problem = _problem(r, 402, "plan-limit")
+    assert problem["limit"] == "businesses" and problem["plan"] == "free"
+    assert len(api.get("/businesses", headers=f.headers()).json()) == 3
+
+
+def test_post_batch_job_drafts_posts(api: httpx.Client, session: Session) -> None:
+    f = make_api_founder(session)
+    h = f.headers()
+    refused = api.post(
+        f"/businesses/{f.business.id}/content/generate", headers=h, json={"count": 7}
+    )
+    _problem(refused, 409, "job-refused")  # no strategy yet
+    _problem(
+        api.post(f"/businesses/{f.business.id}/content/generate", headers=h, json={"count": 3}),
+        422,
+        "invalid-request",
+    )
+    job = api.post(f"/businesses/{f.business.id}/strategy/generate", headers=h).json()
+    wait_job(api, h, job["id"])
+    job = api.post(f"/businesses/{f.business.id}/content/generate", headers=h, json={"count": 7})
+    assert job.status_code == 202, job.text
+    done = wait_job(api, h, job.json()["id"])
+    assert done["result"]["count"] == 7
+    drafts = api.get("/content", headers=h, params={"status": "draft"}).json()["items"]
+    assert len(drafts) == 7 and all(d["ai_generated"] for d in drafts)
+
+
+def wait_job(api: httpx.Client, h: dict[str, str], job_id: str) -> dict:
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job = api.get(f"/jobs/{job_id}", headers=h).json()
+        if job["state"] not in ("queued", "running"):
+            assert job["state"] == "done", job
+            return job
+        time.sleep(0.2)
+    raise AssertionError("job did not finish")

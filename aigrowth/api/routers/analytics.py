@@ -15,7 +15,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 from sqlmodel import Session, col, select
 from starlette.responses import StreamingResponse
 
@@ -33,9 +33,23 @@ router = api_router(tags=["analytics"])
 BATCH = 1000
 
 
-def _filters(
-    days: int, start: date | None, end: date | None, platform: str, account_id: str, pillar: str
+Days = Annotated[
+    Literal[7, 30, 90], Query(description="Period ending today (ignored with start/end)")
+]
+Start = Annotated[date | None, Query(description="Custom period: first day (UTC), inclusive")]
+End = Annotated[date | None, Query(description="Custom period: last day, inclusive")]
+Text = Annotated[str, Query(max_length=120, pattern=r"^[^\x00]*$")]
+
+
+def period(
+    days: Days = 30,
+    start: Start = None,
+    end: End = None,
+    platform: Text = "",
+    account_id: Annotated[uuid.UUID | None, Query()] = None,
+    pillar: Text = "",
 ) -> q.Filters:
+    """The analytics page's filters, from the query string (one rule for both routes)."""
     try:
         return q.make_filters(
             today=utcnow().date(),
@@ -43,19 +57,14 @@ def _filters(
             start=start,
             end=end,
             platform=platform,
-            account_id=account_id,
+            account_id=str(account_id or ""),
             pillar=pillar,
         )
     except ValueError as exc:
         raise ApiProblem("invalid-request", str(exc)) from None
 
 
-Days = Annotated[
-    Literal[7, 30, 90], Query(description="Period ending today (ignored with start/end)")
-]
-Start = Annotated[date | None, Query(description="Custom period: first day (UTC), inclusive")]
-End = Annotated[date | None, Query(description="Custom period: last day, inclusive")]
-Text = Annotated[str, Query(max_length=120, pattern=r"^[^\x00]*$")]
+Period = Annotated[q.Filters, Depends(period)]
 
 
 def _groups(groups: list[q.Group]) -> list[GroupFigures]:
@@ -85,14 +94,8 @@ def overview(
     business_id: uuid.UUID,
     who: Reader,
     db: Db,
-    days: Days = 30,
-    start: Start = None,
-    end: End = None,
-    platform: Text = "",
-    account_id: Annotated[uuid.UUID | None, Query()] = None,
-    pillar: Text = "",
+    f: Period,
 ) -> Overview:
-    f = _filters(days, start, end, platform, str(account_id or ""), pillar)
     data = q.page_data(business_id, f, user_id=who.user_id, session=db)
     h = data.headline
     return Overview(
@@ -164,15 +167,9 @@ def export(
     business_id: uuid.UUID,
     who: Reader,
     db: Db,
+    f: Period,
     kind: Literal["posts", "accounts"] = "posts",
-    days: Days = 30,
-    start: Start = None,
-    end: End = None,
-    platform: Text = "",
-    account_id: Annotated[uuid.UUID | None, Query()] = None,
-    pillar: Text = "",
 ) -> StreamingResponse:
-    f = _filters(days, start, end, platform, str(account_id or ""), pillar)
     build = q.export_posts_query if kind == "posts" else q.export_accounts_query
     query = build(business_id, f, user_id=who.user_id, session=db)
     header = q.POST_COLUMNS if kind == "posts" else q.ACCOUNT_COLUMNS
