@@ -8,8 +8,11 @@ build_api, with /api/v1 mounted) under uvicorn, one process, as in `make serve`.
 Against a running `make serve` instead, point it there and at the same database:
 
     .venv/bin/python -m bench.api_load [--clients 50] [--seconds 30] [--write-share 0.2]
+                                       [--pace 2]   # open loop: 2 requests/s per client
     DATABASE_URL=... REDIS_URL=... .venv/bin/python -m bench.api_load --url http://localhost:3000
 
+Back to back (the default), 50 clients keep the server saturated: latency is then the
+queue (clients / throughput), so ``--pace`` measures latency at a given load instead.
 (Each key is limited to API_RATE_LIMIT_PER_MINUTE requests a minute; the self-started
 server raises it so the figures measure the API, not the limiter; 429s are counted.)
 """
@@ -142,12 +145,16 @@ def seed(clients: int) -> list[tuple[str, str]]:
 
 
 async def client(
-    url: str, key: str, business_id: str, until: float, share: float, stats: Stats
+    url: str, key: str, business_id: str, until: float, share: float, pace: float, stats: Stats
 ) -> None:
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(base_url=url + "/api/v1", headers=headers, timeout=30) as http:
         n = 0
+        next_at = time.monotonic() + random.random() / pace if pace else 0.0
         while time.monotonic() < until:
+            if pace:  # open loop: one request every 1/pace s, whatever the latency
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += 1 / pace
             n += 1
             write = random.random() < share
             started = time.perf_counter()
@@ -173,10 +180,12 @@ async def client(
             (stats.writes if write else stats.reads).append(elapsed)
 
 
-async def run(url: str, pairs: list[tuple[str, str]], seconds: float, share: float) -> Stats:
+async def run(
+    url: str, pairs: list[tuple[str, str]], seconds: float, share: float, pace: float
+) -> Stats:
     stats = Stats()
     until = time.monotonic() + seconds
-    await asyncio.gather(*(client(url, k, b, until, share, stats) for k, b in pairs))
+    await asyncio.gather(*(client(url, k, b, until, share, pace, stats) for k, b in pairs))
     return stats
 
 
@@ -186,15 +195,25 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--write-share", type=float, default=0.2)
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="requests per second per client (0: back to back, i.e. saturation)",
+    )
     args = parser.parse_args()
 
     def go(url: str) -> None:
         pairs = seed(args.clients)
         started = time.monotonic()
-        stats = asyncio.run(run(url, pairs, args.seconds, args.write_share))
+        stats = asyncio.run(run(url, pairs, args.seconds, args.write_share, args.pace))
         took = time.monotonic() - started
         total = len(stats.reads) + len(stats.writes)
-        print(f"API load: {args.clients} clients, {took:.1f} s, {args.write_share:.0%} writes")
+        mode = f"{args.pace:g} req/s each" if args.pace else "back to back"
+        print(
+            f"API load: {args.clients} clients ({mode}), {took:.1f} s, "
+            f"{args.write_share:.0%} writes"
+        )
         print(f"  server           {url}")
         print(f"  requests/s       {total / took:8.1f}  ({total} ok)")
         for name, values in (
