@@ -84,7 +84,7 @@ def main() -> None:
 
         from aigrowth.ai.offline import offline_post
         from aigrowth.ai.planning import Slot
-        from aigrowth.ai.schemas import PLATFORMS
+        from aigrowth.platforms import PLATFORMS
 
         profile = {"name": "Bench Bakery", "industry": "Food & drink", "description": "Bakery"}
         n = 0

@@ -37,11 +37,8 @@ def preload() -> None:
     import aigrowth.social.service  # noqa: F401
     from aigrowth.social.connectors import base
 
-    for platform in getattr(base, "_MODULES", {}):
-        try:
-            base.get_connector(platform)
-        except (ImportError, AttributeError):  # a platform still in progress
-            continue
+    for platform in base.available_platforms():
+        base.get_connector(platform)
     # Built once here rather than by each of a job's threads racing on first use:
     # the TLS context (CA bundle) and httpx's transport imports.
     base.http_client().close()

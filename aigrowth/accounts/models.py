@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from aigrowth.dbtypes import UTCDateTime, created_at_field, ts_field, utcnow, uuid_pk
+from aigrowth.notifications.models import Notification as Notification  # moved there
 
 
 class User(SQLModel, table=True):
@@ -72,21 +73,3 @@ class PasswordResetToken(SQLModel, table=True):
     used_at: datetime | None = ts_field()
     password_hash: str | None = Field(default=None, max_length=255)
     new_email: str | None = Field(default=None, max_length=320)
-
-
-class Notification(SQLModel, table=True):
-    """In-app notification (bell). `dedupe_key` makes "one per failure" a DB guarantee."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at"),)
-
-    id: uuid.UUID = uuid_pk()
-    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
-    kind: str = Field(max_length=50)
-    title: str = Field(max_length=200)
-    body: str = Field(default="", sa_type=sa.Text)
-    link: str = Field(default="", max_length=500)
-    dedupe_key: str | None = Field(default=None, max_length=200, sa_column_kwargs={"unique": True})
-    created_at: datetime = created_at_field()
-    read_at: datetime | None = ts_field()
-    emailed_at: datetime | None = ts_field()

@@ -17,9 +17,10 @@ from aigrowth.accounts.state import (
     VerifyState,
 )
 from aigrowth.api.settings_pages import api_keys_section
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import error_callout, form_field, icon_disc, page_header, section_card
-from aigrowth.ui.layout import app_shell, public_shell
+from aigrowth.ui.layout import public_shell
 
 TITLE = "· AI Growth Manager"
 PASSWORD_HINT = f"{PASSWORD_MIN} to {PASSWORD_MAX} characters. A short phrase is easy to remember."

@@ -1,8 +1,8 @@
 """The sign-in guard around every signed-in page and the account menu in the top bar.
 
-Registered in aigrowth/ui/layout.py (PAGE_GUARDS / HEADER_WIDGETS), so every page built
+Registered in aigrowth/shell.py (PAGE_GUARDS / HEADER_WIDGETS), so every page built
 with `app_shell` requires a session without touching the page modules. Must not import
-aigrowth.ui.layout (layout imports this module).
+aigrowth.shell (the shell imports this module).
 """
 
 from __future__ import annotations

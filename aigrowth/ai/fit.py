@@ -8,7 +8,7 @@ mentions and links only.
 
 from __future__ import annotations
 
-from aigrowth.content import rules
+from aigrowth import platforms as rules
 
 # Problems that a text draft must not have when it is stored.
 TEXT_PROBLEMS = {

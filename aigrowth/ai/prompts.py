@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from aigrowth.ai.safety import data_block
-from aigrowth.content.rules import PLATFORM_RULES
+from aigrowth.platforms import PLATFORM_RULES
 
 
 # How a good post looks on each platform: target length of the text (without hashtags),

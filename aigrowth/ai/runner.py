@@ -71,8 +71,8 @@ def _ai_workers_listening() -> bool:
     try:
         from rq import Worker
 
-        from aigrowth.redis_client import get_redis
         from aigrowth.queues import AI, get_queue
+        from aigrowth.redis_client import get_redis
 
         return bool(Worker.all(connection=get_redis(), queue=get_queue(AI)))
     except Exception:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from aigrowth.content.rules import Span, find_links, find_mentions
+from aigrowth.platforms import Span, find_links, find_mentions
 
 # Anything with a scheme, even where no platform would link it (an IP address, a
 # single-label host, user:password@host): it never belongs in a post we did not get from

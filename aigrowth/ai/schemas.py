@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-PLATFORMS = ("x", "linkedin", "facebook", "instagram", "threads", "bluesky", "mastodon")
-PlatformName = Literal["x", "linkedin", "facebook", "instagram", "threads", "bluesky", "mastodon"]
+from aigrowth.platforms import PLATFORMS as PLATFORMS  # re-exported
+from aigrowth.platforms import PlatformName
+
 ContentTypeName = Literal["post", "thread", "article"]
 
 

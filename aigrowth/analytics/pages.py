@@ -6,6 +6,7 @@ import reflex as rx
 
 from aigrowth.analytics.charts import CONFIG
 from aigrowth.analytics.state import AnalyticsState as S
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     action_button,
@@ -18,7 +19,6 @@ from aigrowth.ui.components import (
     section_card,
     toolbar,
 )
-from aigrowth.ui.layout import app_shell
 
 PERIODS = [
     ("7", "Last 7 days"),

@@ -7,6 +7,7 @@ import reflex as rx
 
 from aigrowth.billing.state import BillingState as S
 from aigrowth.billing.state import MeterRow, PlanCard
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     action_button,
@@ -14,7 +15,6 @@ from aigrowth.ui.components import (
     page_header,
     section_card,
 )
-from aigrowth.ui.layout import app_shell
 
 
 def _billing_off() -> rx.Component:

@@ -10,9 +10,9 @@ import reflex as rx
 
 from aigrowth.businesses.service import GOAL_METRICS, INDUSTRIES, TONE_PRESETS
 from aigrowth.businesses.state import STEP_TITLES, OnboardingState
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import error_callout, form_field, job_progress, page_header
-from aigrowth.ui.layout import app_shell
 
 PLATFORM_CHOICES = list(theme.PLATFORM_LABELS.items())
 

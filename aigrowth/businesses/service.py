@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from aigrowth.accounts.models import User
 from aigrowth.ai.errors import NotFoundError
-from aigrowth.ai.schemas import PLATFORMS
 from aigrowth.billing.plans import BUSINESSES, LimitExceededError, require_within
 from aigrowth.businesses.models import Business
 from aigrowth.dbtypes import utcnow
+from aigrowth.ids import uuid_or_none
+from aigrowth.platforms import PLATFORMS
+from aigrowth.timezones import user_timezone as user_timezone  # re-exported
 
 STEPS = 5
 MAX_BUSINESSES = 20
@@ -68,7 +69,7 @@ def get_business(
     business_id: uuid.UUID | str | None, *, user_id: uuid.UUID, session: Session
 ) -> Business | None:
     """The business if it exists AND belongs to `user_id`; otherwise None."""
-    bid = _as_uuid(business_id)
+    bid = uuid_or_none(business_id)
     if bid is None:
         return None
     return session.exec(
@@ -94,20 +95,6 @@ def resolve_current(
         return business
     found = list_businesses(user_id=user_id, session=session)
     return found[0] if found else None
-
-
-def user_timezone(user_id: uuid.UUID, *, session: Session) -> str:
-    user = session.get(User, user_id)
-    return (user.timezone if user else "") or "UTC"
-
-
-def _as_uuid(value: uuid.UUID | str | None) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 # ---------------------------------------------------------------------- validation

@@ -1,6 +1,6 @@
-"""The business switcher in the top bar (registered in aigrowth/ui/layout.py).
+"""The business switcher in the top bar (registered in aigrowth/shell.py).
 
-Must not import aigrowth.ui.layout (layout imports this module).
+Must not import aigrowth.shell (the shell imports this module).
 """
 
 from __future__ import annotations

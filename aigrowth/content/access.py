@@ -8,7 +8,6 @@ changed when a refusal is raised.
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,16 +17,20 @@ from typing import TypedDict
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
-from aigrowth.accounts.models import User
+from aigrowth import errors
 from aigrowth.ai.errors import AIError
 from aigrowth.businesses.models import Business
+from aigrowth.businesses.service import resolve_current
 from aigrowth.content import planning
 from aigrowth.content.models import Content, ContentStatus, MediaAsset
-from aigrowth.content.rules import PLATFORM_RULES, Problem, blocking
 from aigrowth.content.validation import post_problems
 from aigrowth.dbtypes import utcnow
+from aigrowth.errors import UserError
+from aigrowth.ids import parse_uuid
+from aigrowth.platforms import PLATFORM_RULES, Problem, blocking
 from aigrowth.social.models import AccountStatus
 from aigrowth.strategy.models import Strategy
+from aigrowth.timezones import user_timezone as user_timezone  # re-exported
 
 S = ContentStatus
 # States in which the text, media and time may still change (DESIGN §6).
@@ -45,11 +48,11 @@ STATUS_WORDS = {
 }
 
 
-class ContentError(Exception):
+class ContentError(UserError):
     """A refusal with a message for the user; nothing was changed."""
 
 
-class NotFound(ContentError):
+class NotFound(ContentError, errors.NotFound):
     pass
 
 
@@ -80,7 +83,7 @@ class InvalidPost(ContentError):
 def owned_business(
     business_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session
 ) -> Business:
-    business = session.get(Business, parse_id(business_id))
+    business = session.get(Business, parse_uuid(business_id))
     if business is None or business.user_id != user_id:
         raise NotFound("That business was not found.")
     return business
@@ -89,24 +92,10 @@ def owned_business(
 def current_business_id(
     *, user_id: uuid.UUID, session: Session, preferred: str | None = None
 ) -> uuid.UUID | None:
-    """The business the user works on: ``preferred`` when it is theirs, else their latest.
-
-    Delegates to the businesses capability (the switcher's rule) when it is installed.
-    """
-    resolve = optional("aigrowth.businesses.service", "resolve_current")
-    if resolve is not None:
-        business = resolve(preferred or None, user_id=user_id, session=session)
-        return business.id if business is not None else None
-    if preferred:
-        try:
-            return owned_business(preferred, user_id=user_id, session=session).id
-        except (ContentError, ValueError):
-            pass
-    return session.exec(
-        select(Business.id)
-        .where(Business.user_id == user_id)
-        .order_by(col(Business.created_at).desc())
-    ).first()
+    """The business the user works on: ``preferred`` when it is theirs, else their latest
+    (the header switcher's rule, owned by the businesses capability)."""
+    business = resolve_current(preferred or None, user_id=user_id, session=session)
+    return business.id if business is not None else None
 
 
 def owned_row(
@@ -120,7 +109,7 @@ def owned_row(
 ) -> Content | MediaAsset:
     """A row of a business-owned table, found only when its business is the user's."""
     try:
-        rid = parse_id(row_id)
+        rid = parse_uuid(row_id)
     except ValueError:
         raise NotFound(f"That {what} was not found.") from None
     stmt = (
@@ -140,15 +129,6 @@ def get_owned(
     content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: Session, lock: bool = False
 ) -> Content:
     return owned_row(Content, content_id, user_id=user_id, session=session, what="post", lock=lock)
-
-
-def user_timezone(user_id: uuid.UUID, *, session: Session) -> str:
-    user = session.get(User, user_id)
-    return (user.timezone if user else "") or "UTC"
-
-
-def parse_id(value: uuid.UUID | str) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def refuse_unless(content: Content, allowed: Iterable[str], action: str) -> None:
@@ -182,7 +162,7 @@ C = CONTENT_TABLE.c
 
 
 def status_values(allowed: Iterable[str]) -> list[str]:
-    return [str(getattr(a, "value", a)) for a in allowed]
+    return [str(a) for a in allowed]  # ContentStatus is a StrEnum: str() is the value
 
 
 def changed_meanwhile(content_id: uuid.UUID, action: str, *, session: Session) -> ContentError:
@@ -256,10 +236,3 @@ def active_targets(business_id: uuid.UUID, *, session: Session) -> planning.Targ
         .order_by(col(Strategy.version).desc())
     ).first()
     return planning.parse_targets(content)
-
-
-def optional(module: str, name: str):
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None

@@ -24,8 +24,8 @@ from aigrowth.content.access import (
     user_timezone,
 )
 from aigrowth.content.models import Content, ContentStatus
-from aigrowth.content.rules import PLATFORM_RULES
 from aigrowth.dbtypes import utcnow
+from aigrowth.platforms import PLATFORM_RULES
 
 S = ContentStatus
 

@@ -8,6 +8,7 @@ import reflex as rx
 from aigrowth.content.calendar_dnd import TAKE_DROP_JS
 from aigrowth.content.calendar_state import CalDay, CalendarState, CalPost, CalSlot
 from aigrowth.content.widgets import job_note
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     action_button,
@@ -20,7 +21,6 @@ from aigrowth.ui.components import (
     section_card,
     toolbar,
 )
-from aigrowth.ui.layout import app_shell
 
 # One line, cut with "…" when the day cell is narrow (the flex item may shrink below its text).
 ELLIPSIS = {

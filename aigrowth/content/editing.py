@@ -27,7 +27,6 @@ from aigrowth.content.access import (
     get_owned,
     known_platform,
     owned_business,
-    parse_id,
     refuse_unless,
     status_values,
     user_timezone,
@@ -37,9 +36,10 @@ from aigrowth.content.figures import Figure, latest_figures
 from aigrowth.content.library import pillars_of
 from aigrowth.content.media import MediaItem, list_media
 from aigrowth.content.models import Content, ContentStatus, ContentVersion
-from aigrowth.content.rules import PLATFORM_RULES, normalise_hashtag
 from aigrowth.content.scheduling import should_watch, status_message
 from aigrowth.dbtypes import utcnow
+from aigrowth.ids import parse_uuid
+from aigrowth.platforms import PLATFORM_RULES, normalise_hashtag
 from aigrowth.social.models import SocialAccount
 from aigrowth.strategy.models import Strategy
 
@@ -133,7 +133,7 @@ def restore_version(
     session: Session,
 ) -> Content:
     content = get_owned(content_id, user_id=user_id, session=session)
-    version = session.get(ContentVersion, parse_id(version_id))
+    version = session.get(ContentVersion, parse_uuid(version_id))
     if version is None or version.content_id != content.id:
         raise NotFound("That version was not found.")
     return save_text(

@@ -11,6 +11,7 @@ from aigrowth.content.editor_preview import preview
 from aigrowth.content.editor_state import EditorState
 from aigrowth.content.editor_status import mark_dialog, status_panel
 from aigrowth.content.widgets import HALF_WIDTH
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     action_button,
@@ -25,7 +26,6 @@ from aigrowth.ui.components import (
     status_badge,
     toolbar,
 )
-from aigrowth.ui.layout import app_shell
 
 
 def _problems() -> rx.Component:

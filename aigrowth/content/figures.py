@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from aigrowth.analytics.models import AnalyticsSnapshot
 from aigrowth.content.access import format_local, get_owned, user_timezone
-from aigrowth.content.rules import PLATFORM_RULES
+from aigrowth.platforms import PLATFORM_RULES
 
 # The editor's "Latest figures" for a published post: the newest daily snapshot.
 FIGURES = (

@@ -7,6 +7,7 @@ import reflex as rx
 from aigrowth.content.library_state import LibraryState
 from aigrowth.content.state_support import ALL, PLATFORM_CHOICES, STATUS_CHOICES
 from aigrowth.content.widgets import HALF_WIDTH, job_note
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     action_button,
@@ -22,17 +23,16 @@ from aigrowth.ui.components import (
     status_badge,
     toolbar,
 )
-from aigrowth.ui.layout import app_shell
 
 STATUS_LABELS = {s: s.replace("_", " ").capitalize() for s in STATUS_CHOICES}
 FILTER_WIDTH = ["100%", "auto"]  # full width on phones, natural width from tablets up
 
 
-def _filter_field(label: str, name: str, control, width=HALF_WIDTH) -> rx.Component:
-    """A labelled library filter bound to LibraryState.<name> via set_filter."""
+def _filter_field(label: str, name: str, value: rx.Var, control, width=HALF_WIDTH) -> rx.Component:
+    """A labelled library filter showing ``value`` (LibraryState.<name>), set by set_filter."""
     return labelled(
         label,
-        control(getattr(LibraryState, name), lambda v: LibraryState.set_filter(name, v), label),
+        control(value, lambda v: LibraryState.set_filter(name, v), label),
         width=width,
     )
 
@@ -59,20 +59,27 @@ def _filters() -> rx.Component:
         )
 
     return toolbar(
-        _filter_field("Search", "f_search", search, width=FILTER_WIDTH),
+        _filter_field("Search", "f_search", LibraryState.f_search, search, width=FILTER_WIDTH),
         _filter_field(
             "Status",
             "f_status",
+            LibraryState.f_status,
             choose([(s, STATUS_LABELS[s]) for s in STATUS_CHOICES], "All statuses"),
         ),
         _filter_field(
             "Platform",
             "f_platform",
+            LibraryState.f_platform,
             choose([(p, theme.PLATFORM_LABELS[p]) for p in PLATFORM_CHOICES], "All platforms"),
         ),
-        _filter_field("Pillar", "f_pillar", choose(LibraryState.pillar_options, "All pillars")),
-        _filter_field("From", "f_from", day),
-        _filter_field("To", "f_to", day),
+        _filter_field(
+            "Pillar",
+            "f_pillar",
+            LibraryState.f_pillar,
+            choose(LibraryState.pillar_options, "All pillars"),
+        ),
+        _filter_field("From", "f_from", LibraryState.f_from, day),
+        _filter_field("To", "f_to", LibraryState.f_to, day),
         rx.cond(
             LibraryState.filtered,
             action_button(

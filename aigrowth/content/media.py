@@ -26,8 +26,8 @@ from aigrowth.content.access import (
     write_if,
 )
 from aigrowth.content.models import Content, MediaAsset
-from aigrowth.content.rules import PLATFORM_RULES
 from aigrowth.dbtypes import utcnow
+from aigrowth.platforms import PLATFORM_RULES
 from aigrowth.settings import get_settings
 
 # 8 MB: Instagram's JPEG limit, the strictest platform we publish images to.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import regex
 
-from aigrowth.content.rules import PLATFORM_RULES, compose_text
+from aigrowth.platforms import PLATFORM_RULES, compose_text
 
 _TOKEN_RE = regex.compile(
     r"(?P<link>https?://[^\s<>\"']+|www\.[^\s<>\"']+)"

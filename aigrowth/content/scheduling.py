@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypedDict
 
@@ -23,15 +25,15 @@ from aigrowth.content.access import (
     ContentError,
     NeedsAccount,
     get_owned,
-    optional,
-    parse_id,
     refuse_unless,
     user_timezone,
     write_if,
 )
 from aigrowth.content.models import Content, ContentStatus
-from aigrowth.content.rules import PLATFORM_RULES
 from aigrowth.dbtypes import utcnow
+from aigrowth.ids import parse_uuid
+from aigrowth.platforms import PLATFORM_RULES
+from aigrowth.publishing import actions as publishing
 from aigrowth.social.models import SocialAccount
 
 log = logging.getLogger(__name__)
@@ -232,21 +234,18 @@ def publish_now(
     content = schedule(
         content_id, now, user_id=user_id, session=session, account_id=account_id, now=now
     )
-    hook = optional("aigrowth.publishing.service", "publish_now")
-    if hook is not None:
-        try:
-            hook(content.id, user_id=user_id, session=session)
-        except ContentError:
-            raise
-        except Exception as exc:  # the dispatcher still finds the due post
-            if type(exc).__name__ == "PublishingError":
-                session.rollback()
-                raise ContentError(str(exc)) from exc
-            log.exception(
-                "publishing.publish_now failed for %s; the dispatcher will pick it up", content.id
-            )
-        content = get_owned(content.id, user_id=user_id, session=session)
-    return content
+    try:
+        publishing.publish_now(content.id, user_id=user_id, session=session)
+    except ContentError:
+        raise
+    except publishing.PublishingError as exc:
+        session.rollback()
+        raise ContentError(str(exc)) from exc
+    except Exception:  # the dispatcher still finds the due post
+        log.exception(
+            "publishing.publish_now failed for %s; the dispatcher will pick it up", content.id
+        )
+    return get_owned(content.id, user_id=user_id, session=session)
 
 
 # --------------------------------------------------------------------------- live status
@@ -290,7 +289,7 @@ def live_status(
 
     None when the post is gone (deleted, or not the user's)."""
     try:
-        cid = parse_id(content_id)
+        cid = parse_uuid(content_id)
     except ValueError:
         return None
     row = session.exec(
@@ -326,14 +325,13 @@ def status_message(status: str, last_error: str) -> str:
     return last_error
 
 
-def _publishing_call(name: str, *args, **kwargs):
-    """Call the publishing service; its refusals (PublishingError) become ContentError."""
-    from aigrowth.publishing import service as publishing
-
+@contextmanager
+def _publishing_refusals(session: Session) -> Iterator[None]:
+    """The publishing capability's refusals (PublishingError) become ContentError."""
     try:
-        return getattr(publishing, name)(*args, **kwargs)
+        yield
     except publishing.PublishingError as exc:
-        kwargs["session"].rollback()
+        session.rollback()
         raise ContentError(str(exc)) from exc
 
 
@@ -343,7 +341,8 @@ def retry_publish(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: S
 
     Returns the message for the user."""
     status = get_owned(content_id, user_id=user_id, session=session).status
-    outcome = _publishing_call("retry_failed", content_id, user_id=user_id, session=session)
+    with _publishing_refusals(session):
+        outcome = publishing.retry_failed(content_id, user_id=user_id, session=session)
     if outcome == "already_retried":
         return "This post is already being retried."
     if status == S.NEEDS_ATTENTION:
@@ -362,10 +361,7 @@ def mark_published(
 ) -> None:
     """The user saw a needs-attention post on their profile: it is published."""
     get_owned(content_id, user_id=user_id, session=session)
-    _publishing_call(
-        "mark_published_by_user",
-        content_id,
-        user_id=user_id,
-        remote_url=remote_url.strip(),
-        session=session,
-    )
+    with _publishing_refusals(session):
+        publishing.mark_published_by_user(
+            content_id, user_id=user_id, remote_url=remote_url.strip(), session=session
+        )

@@ -9,11 +9,11 @@ import uuid
 
 import reflex as rx
 
+from aigrowth import platforms as rules
 from aigrowth.accounts.state import session_user_id
 from aigrowth.ai import progress
 from aigrowth.businesses.state import current_business_id
 from aigrowth.content import jobs as content_jobs
-from aigrowth.content import rules
 from aigrowth.content.models import ContentStatus
 
 JOB_POLL_S = 1.0  # how often a page reads the progress of a fill / regenerate run

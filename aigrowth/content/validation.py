@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from aigrowth.content.models import Content
-from aigrowth.content.rules import Problem, validate_post
+from aigrowth.platforms import Problem, validate_post
 from aigrowth.social.models import SocialAccount
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from aigrowth.dashboard.state import DashboardState
+from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
     empty_state,
@@ -14,7 +15,6 @@ from aigrowth.ui.components import (
     section_card,
     status_badge,
 )
-from aigrowth.ui.layout import app_shell
 
 
 def _stat(

@@ -1,5 +1,1 @@
-"""Notifications: in-app bell + one email per notification."""
-
-from aigrowth.notifications.service import notify
-
-__all__ = ["notify"]
+"""Notifications: in-app bell (models.py) + one email per notification (service.py)."""

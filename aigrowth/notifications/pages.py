@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from aigrowth.notifications.state import NoteItem, NotificationState
+from aigrowth.shell import app_shell
 from aigrowth.ui.components import empty_state, page_header
-from aigrowth.ui.layout import app_shell
 
 
 def _row(note: NoteItem) -> rx.Component:

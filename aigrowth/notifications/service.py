@@ -24,9 +24,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from aigrowth.accounts.models import Notification, User
+from aigrowth.accounts.models import User
 from aigrowth.dbtypes import utcnow
+from aigrowth.ids import parse_uuid
 from aigrowth.mail import OutgoingMail, send_mail
+from aigrowth.notifications.models import Notification
 from aigrowth.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,7 @@ def notify(
     Returns the new notification id, or None when `dedupe_key` was already used (the
     earlier notification stands and no second email is sent). The caller commits.
     """
-    user_uuid = user_id if isinstance(user_id, uuid.UUID) else uuid.UUID(str(user_id))
+    user_uuid = parse_uuid(user_id)
     new_id = uuid.uuid4()
     values = {
         "id": new_id,
@@ -205,7 +207,7 @@ def _fmt(ts: datetime, tz: str) -> str:
 
 
 def unread_count(user_id: uuid.UUID | str, *, session: Session) -> int:
-    uid = uuid.UUID(str(user_id))
+    uid = parse_uuid(user_id)
     return int(
         session.exec(
             select(func.count())
@@ -223,7 +225,7 @@ def list_notifications(
     offset: int = 0,
     unread_only: bool = False,
 ) -> list[NotificationView]:
-    uid = uuid.UUID(str(user_id))
+    uid = parse_uuid(user_id)
     user = session.get(User, uid)
     tz = user.timezone if user else "UTC"
     query = select(Notification).where(Notification.user_id == uid)
@@ -250,12 +252,12 @@ def mark_read(
     user_id: uuid.UUID | str, notification_id: uuid.UUID | str | None = None, *, session: Session
 ) -> int:
     """Mark one (or, with no id, all) of the user's notifications read. Owner-scoped."""
-    uid = uuid.UUID(str(user_id))
+    uid = parse_uuid(user_id)
     table = Notification.__table__
     stmt = sa.update(table).where(table.c.user_id == uid, table.c.read_at.is_(None))
     if notification_id is not None:
         try:
-            nid = uuid.UUID(str(notification_id))
+            nid = parse_uuid(notification_id)
         except ValueError:
             return 0
         stmt = stmt.where(table.c.id == nid)

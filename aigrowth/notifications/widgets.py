@@ -1,6 +1,6 @@
-"""The bell in the top bar (registered in aigrowth/ui/layout.py HEADER_WIDGETS).
+"""The bell in the top bar (registered in aigrowth/shell.py HEADER_WIDGETS).
 
-Must not import aigrowth.ui.layout (layout imports this module).
+Must not import aigrowth.shell (the shell imports this module).
 """
 
 from __future__ import annotations

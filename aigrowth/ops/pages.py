@@ -5,8 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from aigrowth.ops.state import OpsState, QueueItem, StatusCount
+from aigrowth.shell import app_shell
 from aigrowth.ui.components import empty_state, page_header, status_badge
-from aigrowth.ui.layout import app_shell
 from aigrowth.ui.theme import space
 
 # Phones drop the least useful column instead of scrolling the table sideways.

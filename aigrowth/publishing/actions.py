@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from aigrowth.businesses.models import Business
 from aigrowth.content.models import Content, ContentStatus
-from aigrowth.content.rules import blocking
 from aigrowth.content.validation import post_problems
+from aigrowth.platforms import blocking
 from aigrowth.publishing.claim import claim_due
 from aigrowth.publishing.clock import db_now
 from aigrowth.publishing.dispatch import enqueue_claimed

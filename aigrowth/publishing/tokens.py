@@ -20,8 +20,9 @@ from sqlmodel import Session
 
 from aigrowth.db import get_engine
 from aigrowth.dbtypes import utcnow
+from aigrowth.platforms import PLATFORMS
 from aigrowth.social import service as social
-from aigrowth.social.connectors.base import PLATFORMS, get_connector
+from aigrowth.social.connectors.base import get_connector
 from aigrowth.social.models import AccountStatus, SocialAccount
 
 log = logging.getLogger(__name__)

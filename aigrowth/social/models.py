@@ -10,32 +10,9 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from aigrowth.dbtypes import UTCDateTime, created_at_field, json_field, ts_field, utcnow, uuid_pk
-
-
-class Platform(enum.StrEnum):
-    X = "x"
-    LINKEDIN = "linkedin"
-    FACEBOOK = "facebook"
-    INSTAGRAM = "instagram"
-    THREADS = "threads"
-    BLUESKY = "bluesky"
-    MASTODON = "mastodon"
-
-
-# How each platform is named to people (UI, notifications, error messages).
-PLATFORM_LABELS: dict[str, str] = {
-    Platform.X: "X",
-    Platform.LINKEDIN: "LinkedIn",
-    Platform.FACEBOOK: "Facebook",
-    Platform.INSTAGRAM: "Instagram",
-    Platform.THREADS: "Threads",
-    Platform.BLUESKY: "Bluesky",
-    Platform.MASTODON: "Mastodon",
-}
-
-
-def platform_label(platform: str) -> str:
-    return PLATFORM_LABELS.get(platform, platform.title())
+from aigrowth.platforms import PLATFORM_LABELS as PLATFORM_LABELS  # re-exported
+from aigrowth.platforms import Platform as Platform  # re-exported
+from aigrowth.platforms import platform_label as platform_label  # re-exported
 
 
 class AccountStatus(enum.StrEnum):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from aigrowth.social.connectors.base import PLATFORMS, get_connector
+from aigrowth.platforms import PLATFORMS
+from aigrowth.shell import app_shell
+from aigrowth.social.connectors.base import get_connector
 from aigrowth.social.service import _DESCRIPTIONS
 from aigrowth.social.state import APP_PASSWORD_FIELD
 from aigrowth.social.state import SocialAccountsState as S
 from aigrowth.ui import theme
 from aigrowth.ui.components import page_header
-from aigrowth.ui.layout import app_shell
 
 _ICONS = {
     "x": "message-square",

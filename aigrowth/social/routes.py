@@ -16,8 +16,8 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from aigrowth.db import session_scope
+from aigrowth.platforms import PLATFORMS
 from aigrowth.settings import get_settings
-from aigrowth.social.connectors.base import PLATFORMS
 from aigrowth.social.service import SocialError, complete_oauth
 
 log = logging.getLogger(__name__)

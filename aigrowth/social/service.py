@@ -30,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from aigrowth.billing.plans import SOCIAL_ACCOUNTS, LimitExceededError, require_within
 from aigrowth.dbtypes import utcnow
+from aigrowth.ids import parse_uuid
 from aigrowth.redis_client import get_redis
 from aigrowth.settings import get_settings
 from aigrowth.social import vault
@@ -133,10 +134,6 @@ def _session_hash(session_token: str) -> str:
     return hashlib.sha256(session_token.encode()).hexdigest() if session_token else ""
 
 
-def _uuid(value: uuid.UUID | str) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 def _check_platform(platform: str) -> None:
     if platform not in PLATFORMS:
         raise SocialError(f"Unknown platform “{platform}”.")
@@ -203,7 +200,7 @@ def account_health(account: SocialAccount, *, now: datetime | None = None) -> tu
 def list_accounts(user_id: uuid.UUID | str, *, session: Session) -> list[AccountView]:
     rows = session.exec(
         select(SocialAccount)
-        .where(SocialAccount.user_id == _uuid(user_id))
+        .where(SocialAccount.user_id == parse_uuid(user_id))
         .order_by(col(SocialAccount.platform), col(SocialAccount.created_at))
     ).all()
     out = []
@@ -230,8 +227,8 @@ def list_accounts(user_id: uuid.UUID | str, *, session: Session) -> list[Account
 def get_account(
     account_id: uuid.UUID | str, *, user_id: uuid.UUID | str, session: Session
 ) -> SocialAccount:
-    account = session.get(SocialAccount, _uuid(account_id))
-    if account is None or account.user_id != _uuid(user_id):
+    account = session.get(SocialAccount, parse_uuid(account_id))
+    if account is None or account.user_id != parse_uuid(user_id):
         raise SocialError("That account was not found.")
     return account
 
@@ -412,7 +409,7 @@ def _set_tokens(account: SocialAccount, tokens: TokenSet) -> None:
 def _store_account(
     platform: str, user_id: uuid.UUID | str, found: ConnectedAccount, *, session: Session
 ) -> SocialAccount:
-    uid = _uuid(user_id)
+    uid = parse_uuid(user_id)
     account = session.exec(
         select(SocialAccount).where(
             SocialAccount.user_id == uid,
@@ -577,7 +574,7 @@ def notify_needs_reconnect(account: SocialAccount, reason: str, *, session: Sess
 def mark_needs_reconnect(account_id: uuid.UUID | str, reason: str, *, session: Session) -> bool:
     """Mark needs_reconnect; notify only on the transition (one conditional UPDATE, so
     concurrent workers notify once). Returns True for the process that flipped it."""
-    aid = _uuid(account_id)
+    aid = parse_uuid(account_id)
     result = session.execute(
         sa.update(SocialAccount)
         .where(
@@ -600,14 +597,14 @@ def record_published(account_id: uuid.UUID | str, *, session: Session) -> None:
     """Last successful publish (shown on the Accounts page). Caller commits."""
     session.execute(
         sa.update(SocialAccount)
-        .where(col(SocialAccount.id) == _uuid(account_id))
+        .where(col(SocialAccount.id) == parse_uuid(account_id))
         .values(last_published_at=utcnow())
     )
 
 
 def update_meta(account_id: uuid.UUID | str, values: dict[str, Any], *, session: Session) -> None:
     """Merge platform details (e.g. Mastodon max_characters) into account.meta."""
-    account = session.get(SocialAccount, _uuid(account_id))
+    account = session.get(SocialAccount, parse_uuid(account_id))
     if account is None:
         return
     account.meta = {**(account.meta or {}), **values}
@@ -640,7 +637,7 @@ def ensure_fresh_token(
     is returned (and so before it is used). `stale_access_token` (with force): refresh
     only if the stored token is still that one.
     """
-    aid = _uuid(account_id)
+    aid = parse_uuid(account_id)
     account = _load(aid, session)
     ref = _ref(account, session=session)
     connector = get_connector(account.platform)
@@ -729,7 +726,7 @@ def call_with_account(
 
 def account_ref(account_id: uuid.UUID | str, *, session: Session) -> AccountRef:
     """Decrypted AccountRef without refreshing (e.g. for validation)."""
-    return _ref(_load(_uuid(account_id), session), session=session)
+    return _ref(_load(parse_uuid(account_id), session), session=session)
 
 
 # ------------------------------------------------------------------- catalogue

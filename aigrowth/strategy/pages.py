@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from aigrowth.shell import app_shell
 from aigrowth.strategy.state import StrategyState
 from aigrowth.ui import theme
 from aigrowth.ui.components import (
@@ -17,7 +18,6 @@ from aigrowth.ui.components import (
     platform_badge,
     section_card,
 )
-from aigrowth.ui.layout import app_shell
 
 
 def _platform_card(p: rx.Var) -> rx.Component:

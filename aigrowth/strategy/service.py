@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from aigrowth.ai.errors import NotFoundError
 from aigrowth.ai.schemas import StrategyOut
 from aigrowth.businesses.service import require_business
-from aigrowth.content.rules import PLATFORM_RULES
+from aigrowth.platforms import PLATFORM_RULES
 from aigrowth.strategy.models import Strategy
 
 

@@ -12,8 +12,8 @@ from aigrowth.ai.errors import NotFoundError
 from aigrowth.ai.planning import MAX_BATCH, MIN_BATCH
 from aigrowth.businesses.service import resolve_current, user_timezone
 from aigrowth.businesses.state import BusinessState, follow_progress
-from aigrowth.content.rules import PLATFORM_RULES
 from aigrowth.db import session_scope
+from aigrowth.platforms import PLATFORM_RULES
 from aigrowth.strategy import service
 
 SOURCE_LABELS = {"ai": "AI", "offline": "Offline draft", "manual": "Edited by hand"}

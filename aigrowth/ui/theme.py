@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from aigrowth.social.models import PLATFORM_LABELS  # noqa: F401  (re-exported for pages)
+# Platform names and badge colours live with the other platform facts; pages read them here.
+from aigrowth.platforms import PLATFORM_COLORS as PLATFORM_COLORS
+from aigrowth.platforms import PLATFORM_LABELS as PLATFORM_LABELS
 
 ACCENT = "iris"
 GRAY = "slate"
@@ -30,16 +32,6 @@ PAGE_PADDING_Y = [space(4), space(5), space(6)]
 CONTENT_MAX_WIDTH = "1200px"
 SIDEBAR_WIDTH = "240px"
 
-
-PLATFORM_COLORS: dict[str, str] = {
-    "x": "gray",
-    "linkedin": "blue",
-    "facebook": "indigo",
-    "instagram": "pink",
-    "threads": "gray",
-    "bluesky": "sky",
-    "mastodon": "purple",
-}
 
 STATUS_COLORS: dict[str, str] = {
     "draft": "gray",

@@ -26,7 +26,7 @@ from aigrowth.ai.service import (
 from aigrowth.billing.models import Subscription, UsageLog
 from aigrowth.businesses.service import save_step
 from aigrowth.content.models import Content, ContentVersion
-from aigrowth.content.rules import validate_post
+from aigrowth.platforms import validate_post
 from aigrowth.settings import reset_settings_cache
 from aigrowth.strategy.models import Strategy
 from tests.fakes.llm import fake_llm, online_env  # noqa: F401  (fixtures)

@@ -22,7 +22,7 @@ from aigrowth.ai.schemas import (
     StrategyOut,
 )
 from aigrowth.ai.usage import estimate_cost
-from aigrowth.content.rules import count_length, validate_post
+from aigrowth.platforms import count_length, validate_post
 from tests.fakes.llm import strict_schema_problems
 
 PROFILE = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aigrowth.content.rules import (
+from aigrowth.platforms import (
     PLATFORM_RULES,
     blocking,
     compose_text,

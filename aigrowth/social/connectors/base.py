@@ -23,7 +23,6 @@ import base64
 import email.utils
 import functools
 import hashlib
-import importlib
 import logging
 import secrets
 import ssl
@@ -36,6 +35,8 @@ from typing import Any, ClassVar
 import certifi
 import httpx
 
+from aigrowth.platforms import PLATFORMS, blocking, validate_post
+from aigrowth.platforms import compose_text as _compose
 from aigrowth.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -51,16 +52,6 @@ def http_timeout() -> httpx.Timeout:
 
 
 USER_AGENT = "AIGrowthManager/0.1 (+self-hosted)"
-
-PLATFORMS: tuple[str, ...] = (
-    "x",
-    "linkedin",
-    "facebook",
-    "instagram",
-    "threads",
-    "bluesky",
-    "mastodon",
-)
 
 
 # --------------------------------------------------------------------------- errors
@@ -291,8 +282,7 @@ class PublishContext:
 
 
 def compose_text(text: str, hashtags: list[str]) -> str:
-    """The text as published (shared rule in aigrowth.content.rules)."""
-    from aigrowth.content.rules import compose_text as _compose
+    """The text as published (shared rule in aigrowth.platforms)."""
 
     return _compose(text, hashtags)
 
@@ -389,10 +379,9 @@ class Connector(abc.ABC):
     ) -> list[str]:
         """Problems that would make the platform refuse the post ([] = fine).
 
-        Default: the shared platform rules (aigrowth.content.rules), errors only, with
+        Default: the shared platform rules (aigrowth.platforms), errors only, with
         the account's own limit where it has one (Mastodon instance limit).
         """
-        from aigrowth.content.rules import blocking, validate_post
 
         limit = None
         if account is not None:
@@ -704,32 +693,28 @@ def token_set_from_oauth(token: dict[str, Any], *, previous_refresh: str | None 
 
 
 # ------------------------------------------------------------------------ registry
-_MODULES = {p: f"aigrowth.social.connectors.{p}" for p in PLATFORMS}
 _CACHE: dict[str, Connector] = {}
 
 
 def get_connector(platform: str) -> Connector:
-    """The connector for a platform (module `aigrowth.social.connectors.<platform>`,
-    which defines `CONNECTOR_CLASS`)."""
+    """The connector for a platform (one shared instance per process), from the table in
+    registry.py."""
+    # Imported here, not at the top: every connector module imports this one.
+    from aigrowth.social.connectors.registry import CONNECTOR_CLASSES
+
     platform = str(platform)
-    if platform not in _MODULES:
+    if platform not in CONNECTOR_CLASSES:
         raise KeyError(f"unknown platform {platform!r}")
     if platform not in _CACHE:
-        module = importlib.import_module(_MODULES[platform])
-        _CACHE[platform] = module.CONNECTOR_CLASS()
+        _CACHE[platform] = CONNECTOR_CLASSES[platform]()
     return _CACHE[platform]
 
 
 def available_platforms() -> list[str]:
-    """Platforms whose connector module exists (others may still be in progress)."""
-    out = []
-    for platform in PLATFORMS:
-        try:
-            get_connector(platform)
-        except (ImportError, AttributeError):
-            continue
-        out.append(platform)
-    return out
+    """Platforms that have a connector, in PLATFORMS order."""
+    from aigrowth.social.connectors.registry import CONNECTOR_CLASSES
+
+    return [p for p in PLATFORMS if p in CONNECTOR_CLASSES]
 
 
 def configured_platforms(settings: Settings | None = None) -> list[str]:

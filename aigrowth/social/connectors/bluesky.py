@@ -28,6 +28,7 @@ import regex
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
@@ -171,7 +172,7 @@ def _raise(resp: httpx.Response, *, commit: bool = False, what: str) -> None:
 
 class BlueskyConnector(Connector):
     platform = "bluesky"
-    label = "Bluesky"
+    label = PLATFORM_LABELS[platform]
     auth_kind = "password"
     uses_pkce = False
     required_settings = ()

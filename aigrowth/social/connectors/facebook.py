@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
@@ -49,7 +50,7 @@ LOOKUP_WINDOW = timedelta(hours=24)
 
 class FacebookConnector(FacebookLoginConnector):
     platform = "facebook"
-    label = "Facebook"
+    label = PLATFORM_LABELS[platform]
     max_media = 10
     oauth_scopes = SCOPES
     page_fields = "id,name,access_token,tasks,picture{url}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
@@ -47,7 +48,7 @@ METRICS = "views,reach,likes,comments,shares,saved"
 
 class InstagramConnector(ContainerConnector, FacebookLoginConnector):
     platform = "instagram"
-    label = "Instagram"
+    label = PLATFORM_LABELS[platform]
     oauth_scopes = SCOPES
     page_fields = (
         "id,name,access_token,instagram_business_account{id,username,name,profile_picture_url}"

@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import httpx
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
@@ -145,7 +146,7 @@ def raise_for_linkedin(resp: httpx.Response, *, what: str, commit: bool = False)
 
 class LinkedInConnector(Connector):
     platform = "linkedin"
-    label = "LinkedIn"
+    label = PLATFORM_LABELS[platform]
     uses_pkce = False
     required_settings = ("linkedin_client_id", "linkedin_client_secret")
     register_url = "https://www.linkedin.com/developers/apps"

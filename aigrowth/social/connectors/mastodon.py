@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.settings import get_settings
 from aigrowth.social.connectors.base import (
     AccountMetrics,
@@ -56,7 +57,7 @@ def _norm(text: str) -> str:
 
 class MastodonConnector(Connector):
     platform = "mastodon"
-    label = "Mastodon"
+    label = PLATFORM_LABELS[platform]
     needs_instance = True
     user_servers = True
     required_settings = ()

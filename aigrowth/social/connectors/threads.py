@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
@@ -40,7 +41,7 @@ MIN_AGE = timedelta(hours=24)  # Threads refuses to refresh a younger token
 
 class ThreadsConnector(ContainerConnector):
     platform = "threads"
-    label = "Threads"
+    label = PLATFORM_LABELS[platform]
     required_settings = ("threads_app_id", "threads_app_secret")
     refresh_with_access_token = True
     api_prefix = "/v1.0"

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from aigrowth.platforms import PLATFORM_LABELS
 from aigrowth.social.connectors.base import (
     AccountMetrics,
     AccountRef,
@@ -66,7 +67,7 @@ def _norm(text: str) -> str:
 
 class XConnector(Connector):
     platform = "x"
-    label = "X"
+    label = PLATFORM_LABELS[platform]
     required_settings = ("x_client_id",)
     register_url = "https://developer.x.com/en/portal/dashboard"
 
