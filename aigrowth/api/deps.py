@@ -52,15 +52,15 @@ async def get_db() -> AsyncIterator[Session]:
 Db = Annotated[Session, Depends(get_db)]
 
 
-def _check(raw: str) -> tuple[Principal | None, ratelimit.Window | None]:
-    with Session(get_engine()) as session:
-        who = authenticate(raw, session=session)
+def _check(raw: str, session: Session) -> tuple[Principal | None, ratelimit.Window | None]:
+    who = authenticate(raw, session=session)
     return who, (ratelimit.hit(who.key_id) if who is not None else None)
 
 
 async def principal(
     request: Request,
     response: Response,
+    db: Db,
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The key's owner, after the key's rate limit (429 when the window is used up).
@@ -71,7 +71,7 @@ async def principal(
             "Send an API key as 'Authorization: Bearer <key>'. Create one in Settings.",
             headers=CHALLENGE,
         )
-    who, window = await run_in_threadpool(_check, creds.credentials.strip())
+    who, window = await run_in_threadpool(_check, creds.credentials.strip(), db)
     if who is None or window is None:
         raise ApiProblem(
             "unauthorized", "This API key is not valid or was revoked.", headers=CHALLENGE

@@ -223,7 +223,8 @@ class Post(BaseModel):
     updated_at: datetime
 
 
-def post_out(c: Content) -> Post:
+def post_out(c: Content | Any) -> Post:
+    """From a Content row, or a Core row with its columns (list pages)."""
     return Post(
         id=c.id,
         business_id=c.business_id,

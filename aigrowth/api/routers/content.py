@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from fastapi import Query, Response, status
-from sqlmodel import col, select
+from sqlmodel import col
 
 from aigrowth.api.deps import Db, Reader, Writer
 from aigrowth.api.problems import ApiProblem
@@ -38,6 +38,12 @@ from aigrowth.content import service as content
 from aigrowth.content.models import Content
 
 router = api_router(prefix="/content", tags=["content"])
+# What a Post shows (publish_state, thread_parts… are not read for a list page).
+POST_COLUMNS = (
+    "id", "business_id", "platform", "status", "text", "hashtags", "pillar", "group_id",
+    "social_account_id", "scheduled_for", "published_at", "remote_url", "last_error",
+    "media", "ai_generated", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def _sort_time():
@@ -118,8 +124,9 @@ def list_posts(
     if cursor:
         at, cid = _decode(cursor)
         where.append(sa.or_(when < at, sa.and_(when == at, col(Content.id) < cid)))
-    rows = db.exec(
-        select(Content)
+    # Plain rows (Core), not ORM objects: a page is read-only and this is the hot path.
+    rows = db.execute(
+        sa.select(*(Content.__table__.c[name] for name in POST_COLUMNS))
         .join(Business, Business.id == Content.business_id)
         .where(*where)
         .order_by(when.desc(), col(Content.id).desc())
