@@ -72,8 +72,10 @@ class Proc:
                 os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=5)
 
-    def rss_bytes(self) -> int:
-        """Resident memory of the process and everything it started."""
+    def rss_bytes(self, *, proportional: bool = False) -> int:
+        """Resident memory of the process and everything it started. ``proportional``:
+        PSS, which counts a page shared by N processes (a forked server's workers) 1/N
+        times in each, so the sum over processes is what the machine really spends."""
         if self.popen is None or self.popen.poll() is not None:
             return 0
         try:
@@ -83,8 +85,9 @@ class Proc:
             return 0
         total = 0
         for proc in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                total += proc.memory_info().rss
+            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                info = proc.memory_full_info() if proportional else proc.memory_info()
+                total += info.pss if proportional else info.rss
         return total
 
 
