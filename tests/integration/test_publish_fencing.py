@@ -335,3 +335,35 @@ def test_a_photo_goes_out_without_its_gps_position(x_fake, app_env):
     assert sent.size == (300, 400)  # upright
     assert dict(sent.getexif()) == {} and b"GPS" not in uploaded["data"]
     assert (media_dir / stored).read_bytes() == photo.getvalue()  # the original is kept
+
+
+def test_an_instagram_image_of_a_ratio_it_does_not_show_is_refused_before_scheduling(
+    x_fake, app_env
+):
+    user, biz = make_user()
+    with Session(get_engine(), expire_on_commit=False) as s:
+        account = SocialAccount(
+            user_id=user.id, business_id=biz.id, platform="instagram", account_id="178", handle="a"
+        )
+        s.add(account)
+        s.commit()
+    banner = io.BytesIO()
+    Image.new("RGB", (900, 300), (250, 200, 0)).save(banner, "JPEG")
+    media_dir = get_settings().media_dir
+    media_dir.mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}.jpg"
+    (media_dir / stored).write_bytes(banner.getvalue())
+    (post_id,) = make_posts(
+        biz, account, 1, status=ContentStatus.DRAFT, when=utcnow() + timedelta(days=1)
+    )
+    with Session(get_engine()) as s:
+        row = s.get(Content, post_id)
+        assert row is not None
+        row.media = [{"media_id": "m1", "stored_name": stored, "alt": "Our banner"}]
+        s.add(row)
+        s.commit()
+        with pytest.raises(content_service.ContentError, match=r"1\.91:1"):
+            content_service.schedule(
+                post_id, utcnow() + timedelta(days=1), user_id=user.id, session=s
+            )
+    assert statuses([post_id])[post_id].status == ContentStatus.DRAFT
