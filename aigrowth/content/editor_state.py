@@ -129,8 +129,12 @@ class EditorState(rx.State):
         path = self.router.url.path.rstrip("/")
         return path.rsplit("/", 1)[-1] if path.startswith("/content/") else ""
 
-    def _load(self, content_id: str) -> None:
-        """Show the post's view model (built by the content service) and recompute."""
+    def _load(self, content_id: str, *, keep_edits: bool = True) -> None:
+        """Show the post's view model (built by the content service) and recompute.
+
+        Text the user typed and has not saved survives any re-read of the same post
+        (an upload, an attach, a status change while it stays editable); only actions
+        whose purpose is new text (restore a version, AI rewrite) pass keep_edits=False."""
         uid = session_user_id(self)
         if uid is None:
             return
@@ -141,20 +145,28 @@ class EditorState(rx.State):
             self.not_found = True
             self.content_id = ""
             return
-        self._show(view)
+        self._show(view, keep_edits=keep_edits)
         self.connect_hint = ""
         self.expanded = False
         self._recompute()
 
-    def _show(self, view: EditorView) -> None:
+    def _show(self, view: EditorView, *, keep_edits: bool = True) -> None:
+        keep = (
+            keep_edits
+            and self.content_id == view.content_id
+            and self.dirty
+            and str(view.status) in {s.value for s in access.EDITABLE}
+        )
         self.not_found = False
         self.content_id = view.content_id
         self.tz = view.tz
         self.platform = view.platform
         self.status = view.status
         self.pillar = view.pillar
-        self.text = self.saved_text = view.text
-        self.hashtags = list(view.hashtags)
+        if not keep:
+            self.text = view.text
+            self.hashtags = list(view.hashtags)
+        self.saved_text = view.text
         self.saved_hashtags = list(view.hashtags)
         self.last_error = view.last_error
         self.status_note = view.status_note
@@ -395,6 +407,7 @@ class EditorState(rx.State):
                 self.content_id, version_id, user_id=uid, session=db
             ),
             "Version restored. The text it replaced was kept too.",
+            then=lambda: self._load(self.content_id, keep_edits=False),
         )
 
     # -- AI ------------------------------------------------------------------------------
@@ -426,7 +439,7 @@ class EditorState(rx.State):
         self.ai_busy = False
         self.ai_open = False
         self.ai_feedback = ""
-        self._load(self.content_id)
+        self._load(self.content_id, keep_edits=False)
         yield rx.toast.success("Rewritten. The old text is in the version history.")
 
     # -- scheduling ----------------------------------------------------------------------

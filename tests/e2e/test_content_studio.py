@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from PIL import Image
 from redis import Redis
 from sqlmodel import Session
 
@@ -460,3 +461,33 @@ def test_fill_the_gaps_runs_as_a_job_and_the_calendar_follows(live_app, browser_
     )
     assert chips == 3
     screenshot(page, "calendar-filled-week-light")
+
+
+def test_adding_an_image_keeps_the_text_being_typed(live_app, browser_page, tmp_path) -> None:
+    """Type, then add an image before saving: the typed text stays (it used to be replaced
+    by the last saved text), still marked unsaved, and Save stores it."""
+    db_url = live_app.env["DATABASE_URL"]
+    token, content_id, _ = seed(db_url)
+    page = browser_page
+    sign_in(page, live_app, token)
+    page.goto(f"/content/{content_id}")
+    counter = page.locator("#post-counter")
+    counter.wait_for()
+    typed = "Typed but not saved yet: our Ethiopian roast lands Friday."
+    page.locator("#post-text").fill(typed)
+    page.get_by_text("Unsaved changes").first.wait_for()
+    photo = tmp_path / "roast.jpg"
+    Image.new("RGB", (800, 600), (120, 80, 40)).save(photo, "JPEG")
+    page.locator("#media-upload input[type=file]").set_input_files(str(photo))
+    page.get_by_text("uploaded and attached").first.wait_for()
+    assert page.locator("#post-text").input_value() == typed
+    assert page.get_by_text("Unsaved changes").first.is_visible()
+    page.locator("#save-post").click()
+    page.get_by_text("Saved.").first.wait_for()
+    engine = make_engine(db_url)
+    try:
+        with Session(engine) as db:
+            row = db.get(Content, uuid.UUID(content_id))
+            assert row is not None and row.text == typed and len(row.media) == 1
+    finally:
+        engine.dispose()
