@@ -11,10 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aigrowth.api import problems
+from aigrowth.api import idempotency, problems
 from aigrowth.api.routers import (
     analytics,
     billing,
@@ -98,4 +99,34 @@ def build_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, problems.render)
     app.add_exception_handler(RequestValidationError, problems.render)
     app.add_exception_handler(Exception, problems.render)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+IDEMPOTENCY_PARAM = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (e.g. a UUID): repeating the request with the same key "
+    "and body returns the first answer instead of doing it again (kept 24 h).",
+    "schema": {"type": "string", "minLength": 1, "maxLength": idempotency.MAX_KEY_LEN},
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus the Idempotency-Key header on every POST (handled by the
+    route class, so FastAPI cannot see it)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            openapi_version=app.openapi_version,
+            description=app.description,
+            routes=app.routes,
+            servers=app.servers,
+        )
+        for path in schema.get("paths", {}).values():
+            if "post" in path:
+                path["post"].setdefault("parameters", []).append(dict(IDEMPOTENCY_PARAM))
+        app.openapi_schema = schema
+    return app.openapi_schema
