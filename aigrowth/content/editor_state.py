@@ -587,13 +587,10 @@ class EditorState(rx.State):
                 limit_mb = MEDIA_MAX_BYTES // 1_048_576
                 errors.append(f"{file.name}: larger than {limit_mb} MB. Make it smaller.")
                 continue
-            try:
-                with session_scope() as db:
-                    content = access.get_owned(self.content_id, user_id=uid, session=db)
-                    asset = media.save_upload(
-                        content.business_id, file.name or "image", data, user_id=uid, session=db
-                    )
-                    media.attach_media(self.content_id, asset.id, user_id=uid, session=db)
+            try:  # decoding and re-encoding an image takes a while: off the event loop
+                await asyncio.to_thread(
+                    _store_upload, self.content_id, file.name or "image", data, uid
+                )
                 done += 1
             except access.ContentError as exc:
                 errors.append(f"{file.name}: {exc}")
@@ -635,6 +632,14 @@ class EditorState(rx.State):
             "Alt text saved.",
             then=show,
         )
+
+
+def _store_upload(content_id: str, filename: str, data: bytes, uid: uuid.UUID) -> None:
+    """Clean and store one uploaded image, then attach it to the post."""
+    with session_scope() as db:
+        content = access.get_owned(content_id, user_id=uid, session=db)
+        asset = media.save_upload(content.business_id, filename, data, user_id=uid, session=db)
+        media.attach_media(content_id, asset.id, user_id=uid, session=db)
 
 
 def _live_status(cid: str, uid: uuid.UUID) -> LiveStatus | None:

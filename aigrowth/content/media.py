@@ -4,7 +4,6 @@ media library, attaching/detaching images to a post and their alt text."""
 from __future__ import annotations
 
 import secrets
-import struct
 import uuid
 from pathlib import Path
 from typing import TypedDict
@@ -12,6 +11,7 @@ from typing import TypedDict
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from aigrowth.content import images
 from aigrowth.content.access import (
     CONTENT_TABLE,
     EDITABLE,
@@ -49,63 +49,6 @@ class MediaItem(TypedDict):
     name: str
 
 
-def _image_size(data: bytes, kind: str) -> tuple[int | None, int | None]:
-    """Width/height from the file header (no image library needed); None when unknown."""
-    try:
-        if kind == "png" and data[12:16] == b"IHDR":
-            w, h = struct.unpack(">II", data[16:24])
-            return w, h
-        if kind == "gif":
-            w, h = struct.unpack("<HH", data[6:10])
-            return w, h
-        if kind == "jpg":
-            i = 2
-            while i + 9 < len(data):
-                if data[i] != 0xFF:
-                    i += 1
-                    continue
-                marker = data[i + 1]
-                length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-                if marker in (
-                    0xC0,
-                    0xC1,
-                    0xC2,
-                    0xC3,
-                    0xC5,
-                    0xC6,
-                    0xC7,
-                    0xC9,
-                    0xCA,
-                    0xCB,
-                    0xCD,
-                    0xCE,
-                    0xCF,
-                ):
-                    h, w = struct.unpack(">HH", data[i + 5 : i + 9])
-                    return w, h
-                i += 2 + length
-        if kind == "webp" and data[12:16] == b"VP8X":
-            w = int.from_bytes(data[24:27], "little") + 1
-            h = int.from_bytes(data[27:30], "little") + 1
-            return w, h
-    except struct.error:
-        pass
-    return None, None
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The real image type from the first bytes (the browser's claim is not trusted)."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def media_url(stored_name: str) -> str:
     return f"{get_settings().effective_api_url}/media/{stored_name}"
 
@@ -130,27 +73,24 @@ def save_upload(
             f"That image is {len(data) / 1_048_576:.1f} MB; the limit is "
             f"{limit / 1_048_576:.0f} MB. Make it smaller and try again."
         )
-    mime = sniff_image(data)
-    if mime is None:
-        raise ContentError(
-            "That file is not an image we can publish. Upload a JPEG, PNG, GIF or WebP."
-        )
-    ext = ALLOWED_IMAGE_TYPES[mime]
-    width, height = _image_size(data, ext)
-    stored = f"{secrets.token_hex(16)}.{ext}"
+    try:  # the real format and size; upright; no EXIF/GPS kept, even at rest
+        picture = images.clean(data)
+    except images.ImageError as exc:
+        raise ContentError(str(exc)) from exc
+    stored = f"{secrets.token_hex(16)}.{ALLOWED_IMAGE_TYPES[picture.mime]}"
     media_dir = Path(settings.media_dir)
     media_dir.mkdir(parents=True, exist_ok=True)
     tmp = media_dir / (stored + ".part")
-    tmp.write_bytes(data)
+    tmp.write_bytes(picture.data)
     tmp.replace(media_dir / stored)
     asset = MediaAsset(
         business_id=business.id,
         filename=Path(filename or "image").name[:255],
         stored_name=stored,
-        content_type=mime,
-        size_bytes=len(data),
-        width=width,
-        height=height,
+        content_type=picture.mime,
+        size_bytes=len(picture.data),
+        width=picture.width,
+        height=picture.height,
     )
     session.add(asset)
     session.commit()

@@ -72,7 +72,6 @@ from aigrowth.content.media import (
     media_url,
     save_upload,
     set_alt_text,
-    sniff_image,
 )
 from aigrowth.content.scheduling import (
     NEEDS_CHECK_WORDS,
@@ -154,7 +153,6 @@ __all__ = [
     "set_alt_text",
     "set_pillar",
     "should_watch",
-    "sniff_image",
     "status_message",
     "unschedule",
     "usable_accounts",

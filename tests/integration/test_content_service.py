@@ -4,10 +4,12 @@ versions, variants, scheduling rules, the state machine, library paging, media, 
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from PIL import Image
 from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
@@ -15,14 +17,15 @@ from aigrowth.accounts.models import User
 from aigrowth.businesses.models import Business
 from aigrowth.content import service as svc
 from aigrowth.content.models import Content, ContentStatus, ContentVersion, MediaAsset
+from aigrowth.settings import get_settings
 from aigrowth.social.models import AccountStatus, SocialAccount
 from aigrowth.strategy.models import Strategy
 from tests.fakes.llm import fake_llm, online_env  # noqa: F401  (fixtures)
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
-PNG_1x1 = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+PNG_1x1 = bytes.fromhex(  # a real 1x1 transparent PNG (uploads are decoded)
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 
 
@@ -357,7 +360,8 @@ def test_upload_attach_alt_and_public_url(session, app_env, engine):
 
     client = TestClient(build_api())
     resp = client.get("/media/" + stored)
-    assert resp.status_code == 200 and resp.content == PNG_1x1
+    assert resp.status_code == 200
+    assert Image.open(io.BytesIO(resp.content)).size == (1, 1)  # stored cleaned, same pixels
     assert resp.headers["content-type"] == "image/png"
     assert client.get("/media/../../etc/passwd").status_code == 404
     assert client.get("/media/" + "0" * 32 + ".png").status_code == 404
@@ -473,3 +477,18 @@ def test_fill_gaps_reports_an_ai_refusal_and_writes_nothing(online_env, fake_llm
     with pytest.raises(svc.ContentError, match=r"(?i)quota|credit|billing"):
         _fill_april_2030(user, biz, session)
     assert session.exec(select(Content).where(Content.business_id == biz.id)).all() == []
+
+
+def test_an_uploaded_photo_is_stored_upright_without_its_gps_position(session, app_env, engine):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shot sideways
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)}
+    photo = io.BytesIO()
+    Image.new("RGB", (400, 300), (20, 120, 200)).save(photo, "JPEG", exif=exif.tobytes())
+    with Session(engine, expire_on_commit=False) as db:
+        user, biz = make_user(db)
+        asset = svc.save_upload(biz.id, "beans.jpg", photo.getvalue(), user_id=user.id, session=db)
+    assert (asset.width, asset.height) == (300, 400) and asset.content_type == "image/jpeg"
+    stored = (get_settings().media_dir / asset.stored_name).read_bytes()
+    assert dict(Image.open(io.BytesIO(stored)).getexif()) == {} and b"GPS" not in stored
+    assert asset.size_bytes == len(stored)

@@ -44,9 +44,9 @@ from tests.fakes.x import XFake
 
 SECRET = "ALICE-SECRET"  # in every text A owns: must never show up in what B gets
 PW = "river stone lantern"
-PNG_1x1 = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+PNG_1x1 = bytes.fromhex(  # a real 1x1 transparent PNG (uploads are decoded)
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
 )
 # Programming errors are failures, never "refusals".
 NOT_A_REFUSAL = (
