@@ -72,6 +72,19 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+def _sqlite_copy(source_uri: str, target: Path) -> None:
+    """SQLite's online backup API: a consistent copy page by page, while writers go on
+    (a plain file copy of a database in WAL mode can miss or tear the latest commits)."""
+    src = sqlite3.connect(source_uri, uri=True)
+    dst = sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def _revision(url: str) -> str | None:
     engine = make_engine(url)
     try:
@@ -115,14 +128,7 @@ def backup(dest: Path, settings: Settings | None = None) -> BackupResult:
         source = _sqlite_path(url)
         if not source.exists():
             raise BackupError(f"No database at {source}.")
-        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-        dst = sqlite3.connect(snapshot / SQLITE_FILE)
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(f"file:{source}?mode=ro", snapshot / SQLITE_FILE)
     elif kind == "postgresql":
         libpq, env = _libpq(url)
         argv = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges"]
@@ -176,14 +182,7 @@ def restore(snapshot: Path, keys: Path | None = None, settings: Settings | None 
     if kind == "sqlite":
         target = _sqlite_path(url)
         target.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(snapshot / SQLITE_FILE)
-        dst = sqlite3.connect(target)
-        try:
-            with dst:
-                src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
+        _sqlite_copy(f"file:{snapshot / SQLITE_FILE}?mode=ro", target)
     else:
         libpq, env = _libpq(url)
         _run(
