@@ -31,7 +31,9 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def _before_send(event: dict[str, Any], _hint: dict[str, Any]) -> dict[str, Any]:
+def _before_send(event: Any, _hint: dict[str, Any]) -> Any:
+    """Sentry's event (a dict) with secrets redacted; typed loosely because sentry-sdk
+    declares the type only in a private module."""
     return _scrub(event)
 
 

@@ -99,7 +99,7 @@ def serve_built(host: str, port: int) -> None:
 
     environment.REFLEX_ENV_MODE.set(constants.Env.PROD)
     environment.REFLEX_SKIP_COMPILE.set(True)
-    loglevel = get_config().loglevel.subprocess_level()
+    loglevel = get_config().loglevel.subprocess_level()  # type: ignore[no-untyped-call]
     reflex_exec.run_backend_prod(host, port, loglevel, mount_frontend_compiled_app=True)
 
 

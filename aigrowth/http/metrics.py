@@ -122,12 +122,12 @@ class InstallationCollector(Collector):
         )
         cost_by: dict[tuple[str, str], float] = {}
         tokens_by: dict[tuple[str, str, str], int] = {}
-        for row in ai:
-            calls.add_metric([row.kind, row.model, str(row.cache_hit).lower()], row.calls)
-            key = (row.kind, row.model)
-            cost_by[key] = cost_by.get(key, 0.0) + row.cost_usd
-            tokens_by[(*key, "in")] = tokens_by.get((*key, "in"), 0) + row.tokens_in
-            tokens_by[(*key, "out")] = tokens_by.get((*key, "out"), 0) + row.tokens_out
+        for usage in ai:
+            calls.add_metric([usage.kind, usage.model, str(usage.cache_hit).lower()], usage.calls)
+            key = (usage.kind, usage.model)
+            cost_by[key] = cost_by.get(key, 0.0) + usage.cost_usd
+            tokens_by[(*key, "in")] = tokens_by.get((*key, "in"), 0) + usage.tokens_in
+            tokens_by[(*key, "out")] = tokens_by.get((*key, "out"), 0) + usage.tokens_out
         for (kind, model), usd in sorted(cost_by.items()):
             cost.add_metric([kind, model], usd)
         for labels, n in sorted(tokens_by.items()):

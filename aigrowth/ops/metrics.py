@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -23,9 +24,11 @@ from aigrowth.content.models import Content, ContentStatus
 from aigrowth.dbtypes import utcnow
 from aigrowth.publishing.models import PublishAttempt
 
-C = Content.__table__.c
-A = PublishAttempt.__table__.c
-U = UsageLog.__table__.c
+# The tables behind the SQLModel classes (set by SQLModel, unknown to type checkers).
+CONTENT: sa.Table = Content.__table__  # type: ignore[attr-defined]
+ATTEMPTS: sa.Table = PublishAttempt.__table__  # type: ignore[attr-defined]
+USAGE: sa.Table = UsageLog.__table__  # type: ignore[attr-defined]
+C, A, U = CONTENT.c, ATTEMPTS.c, USAGE.c
 
 # Seconds after the due time; publishing aims at seconds, a minute late is worth seeing.
 LATENESS_BUCKETS: tuple[float, ...] = (1, 2, 5, 10, 30, 60, 120, 300, 900, 3600)
@@ -85,17 +88,17 @@ def publish_outcomes(*, session: Session) -> dict[tuple[str, str], int]:
     """(platform, outcome) -> number of finished publish attempts, ever."""
     rows = session.execute(
         sa.select(C.platform, A.outcome, sa.func.count())
-        .select_from(PublishAttempt.__table__.join(Content.__table__, A.content_id == C.id))
+        .select_from(ATTEMPTS.join(CONTENT, A.content_id == C.id))
         .where(A.outcome.is_not(None))
         .group_by(C.platform, A.outcome)
     ).all()
     return {(str(platform), str(outcome)): int(n) for platform, outcome, n in rows}
 
 
-def _seconds_late(session: Session) -> ColumnElement[float]:
+def _seconds_late(session: Session) -> ColumnElement[Any]:
     """published_at - scheduled_for in seconds, in the dialect's own arithmetic."""
     if session.get_bind().dialect.name == "postgresql":
-        return sa.func.extract("epoch", C.published_at - C.scheduled_for)
+        return sa.extract("epoch", C.published_at - C.scheduled_for)
     return (sa.func.julianday(C.published_at) - sa.func.julianday(C.scheduled_for)) * 86400.0
 
 
