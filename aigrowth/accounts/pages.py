@@ -16,7 +16,7 @@ from aigrowth.accounts.state import (
     SignupState,
     VerifyState,
 )
-from aigrowth.api.settings_pages import api_keys_section
+from aigrowth.api.settings_pages import api_keys_section, webhooks_section
 from aigrowth.shell import app_shell
 from aigrowth.ui import theme
 from aigrowth.ui.components import error_callout, form_field, icon_disc, page_header, section_card
@@ -836,6 +836,7 @@ def settings_page() -> rx.Component:
             _sign_ins_section(),
             _sessions_section(),
             api_keys_section(),
+            webhooks_section(),
             rx.cond(
                 AuthState.is_admin,
                 rx.text(

@@ -1,10 +1,12 @@
-"""The "API keys" card of the Settings page (create, copy once, list, revoke)."""
+"""The "API keys" and "Webhooks" cards of the Settings page."""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from aigrowth.api import webhooks
 from aigrowth.api.settings_state import ApiKeysState
+from aigrowth.api.webhook_state import WebhooksState
 from aigrowth.ui import theme
 from aigrowth.ui.components import error_callout, form_field, section_card
 
@@ -166,4 +168,144 @@ def api_keys_section() -> rx.Component:
         subtitle="Let scripts, n8n or Zapier plan and publish for you through the REST API.",
         on_mount=ApiKeysState.load,
         id="api-keys",
+    )
+
+
+# --------------------------------------------------------------------------- webhooks
+def _delivery_row(d: rx.Var) -> rx.Component:
+    color = rx.match(
+        d["status"],
+        ("succeeded", "green"),
+        ("failed", "red"),
+        ("retrying", "orange"),
+        "gray",
+    )
+    return rx.flex(
+        rx.badge(d["status"], color_scheme=color, variant="soft"),
+        rx.text(d["event"], size="1", weight="medium"),
+        rx.text(d["answer"], " · ", d["when"], size="1", color_scheme="gray"),
+        rx.spacer(),
+        rx.button(
+            "Redeliver",
+            size="1",
+            variant="ghost",
+            on_click=WebhooksState.redeliver(d["id"]),
+        ),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+        width="100%",
+        class_name="webhook-delivery",
+    )
+
+
+def _endpoint_row(e: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.flex(
+            rx.vstack(
+                rx.text(e["url"], size="2", weight="medium", word_break="break-all"),
+                rx.text(e["events"], size="1", color_scheme="gray"),
+                spacing="0",
+                min_width="0",
+            ),
+            rx.button(
+                "Remove",
+                size="1",
+                variant="soft",
+                color_scheme="red",
+                on_click=WebhooksState.remove(e["id"]),
+            ),
+            justify="between",
+            align="center",
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            e["deliveries"].length() > 0,
+            rx.vstack(rx.foreach(e["deliveries"], _delivery_row), spacing="1", width="100%"),
+            rx.text("No deliveries yet.", size="1", color_scheme="gray"),
+        ),
+        spacing="2",
+        width="100%",
+        padding_y=theme.space(2),
+        border_bottom=f"1px solid {rx.color(theme.GRAY, 4)}",
+        class_name="webhook-endpoint",
+    )
+
+
+def _event_box(event: str) -> rx.Component:
+    return rx.checkbox(
+        event,
+        checked=WebhooksState.events.contains(event),
+        on_change=lambda on: WebhooksState.toggle_event(event, on),
+        size="2",
+    )
+
+
+def webhooks_section() -> rx.Component:
+    """Settings card: signed notifications to the user's own HTTPS endpoints."""
+    return section_card(
+        "Webhooks",
+        rx.cond(
+            WebhooksState.secret != "",
+            rx.callout.root(
+                rx.callout.icon(rx.icon("key-round")),
+                rx.vstack(
+                    rx.text(
+                        "Signing secret of the new endpoint (shown once):",
+                        size="2",
+                        weight="medium",
+                    ),
+                    rx.flex(
+                        rx.code(WebhooksState.secret, id="webhook-secret", word_break="break-all"),
+                        rx.button("Done", on_click=WebhooksState.dismiss_secret, variant="ghost"),
+                        spacing="2",
+                        align="center",
+                        wrap="wrap",
+                    ),
+                    spacing="2",
+                ),
+                color_scheme="green",
+                width="100%",
+            ),
+        ),
+        rx.form(
+            rx.vstack(
+                form_field(
+                    "Endpoint URL",
+                    rx.input(
+                        id="webhook-url",
+                        value=WebhooksState.url,
+                        on_change=WebhooksState.set_url,
+                        placeholder="https://hooks.example.com/aigrowth",
+                        width="100%",
+                    ),
+                    html_for="webhook-url",
+                ),
+                rx.flex(
+                    *[_event_box(e) for e in webhooks.EVENTS],
+                    spacing="3",
+                    wrap="wrap",
+                ),
+                rx.button(
+                    rx.icon("plus", size=14),
+                    "Add endpoint",
+                    type="submit",
+                    loading=WebhooksState.busy,
+                    id="add-webhook",
+                ),
+                spacing="3",
+                width="100%",
+                align="start",
+            ),
+            on_submit=lambda _data: WebhooksState.create(),
+            width="100%",
+        ),
+        error_callout(WebhooksState.error),
+        rx.vstack(rx.foreach(WebhooksState.endpoints, _endpoint_row), spacing="0", width="100%"),
+        icon="webhook",
+        subtitle="Get a signed POST when a post is published or fails, an account needs "
+        "reconnecting or a new strategy is proposed. Failed deliveries are retried.",
+        on_mount=WebhooksState.load,
+        id="webhooks",
     )

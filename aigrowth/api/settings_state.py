@@ -84,6 +84,7 @@ class ApiKeysState(rx.State):
     @rx.event
     async def load(self):
         uid = session_user_id(self)
+        self.new_key = ""  # shown once: not again after leaving or reloading the page
         self.keys = await asyncio.to_thread(_rows, uid) if uid else []
         self.docs_url = get_settings().effective_api_url + "/api/v1/docs"
         self.loaded = True
