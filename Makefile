@@ -18,7 +18,7 @@ help:
 	@echo "make run     - install what is missing, migrate, start web+worker+scheduler+redis (dev, :3000)"
 	@echo "make serve   - the same in production mode: built frontend + backend on one port (:3000)"
 	@echo "make test    - run the whole test suite (unit, integration, e2e in Chromium)"
-	@echo "make lint    - ruff"
+	@echo "make lint    - ruff, import-linter (architecture rules), mypy"
 
 install: deps bun
 
@@ -63,9 +63,13 @@ test-integration: install
 test-e2e: install
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
+# Style (ruff), the architecture's import rules (import-linter, contracts in pyproject.toml)
+# and types (mypy, strict on the modules listed there): docs/ARCHITECTURE.md.
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 format: deps
 	$(BIN)/ruff check --fix .

@@ -269,12 +269,12 @@ def compose_text(text: str, hashtags: Iterable[str] = ()) -> str:
 def _replace_scheme_urls(text: str, placeholder_len: int) -> str:
     """Mastodon counts only links with a scheme as 23; bare domains count as typed."""
 
-    def sub(m: regex.Match) -> str:
+    def sub(m: regex.Match[str]) -> str:
         raw = m.group(0)
         url = raw.rstrip(_TRAILING_PUNCT)
-        return "x" * placeholder_len + raw[len(url) :]
+        return "x" * placeholder_len + str(raw[len(url) :])
 
-    return _SCHEME_URL_RE.sub(sub, text)
+    return str(_SCHEME_URL_RE.sub(sub, text))
 
 
 def _threads_length(text: str) -> int:
@@ -291,7 +291,7 @@ def _mastodon_length(text: str) -> int:
     text = _replace_scheme_urls(text, URL_WEIGHT)
     # A remote mention counts only its local part.
     text = _MENTION_RE.sub(lambda m: "@" + m.group(1), text)
-    return grapheme.length(text)
+    return int(grapheme.length(text))
 
 
 def count_length(platform: str, text: str) -> int:
@@ -301,7 +301,7 @@ def count_length(platform: str, text: str) -> int:
     if platform == "x":
         return int(parse_tweet(text).weightedLength)
     if platform == "bluesky":
-        return grapheme.length(text)
+        return int(grapheme.length(text))
     if platform == "threads":
         return _threads_length(text)
     if platform == "mastodon":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aigrowth.publishing import tokens
 
 
-def refresh_expiring() -> dict:
+def refresh_expiring() -> dict[str, Any]:
     return tokens.refresh_expiring()

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
@@ -40,7 +40,7 @@ UNSCHEDULABLE = frozenset({S.SCHEDULED, S.FAILED})
 DELETABLE = frozenset({S.DRAFT, S.SCHEDULED, S.FAILED, S.PUBLISHED})
 USABLE_ACCOUNT = frozenset({AccountStatus.ACTIVE, AccountStatus.EXPIRING})
 
-STATUS_WORDS = {
+STATUS_WORDS: dict[str, str] = {
     S.PUBLISHING: "is being published right now",
     S.PUBLISHED: "is already published",
     S.NEEDS_ATTENTION: "needs attention: we could not confirm whether it was published, so it "
@@ -98,15 +98,18 @@ def current_business_id(
     return business.id if business is not None else None
 
 
+RowT = TypeVar("RowT", Content, MediaAsset)
+
+
 def owned_row(
-    model: type[Content] | type[MediaAsset],
+    model: type[RowT],
     row_id: uuid.UUID | str,
     *,
     user_id: uuid.UUID,
     session: Session,
     what: str,
     lock: bool = False,
-) -> Content | MediaAsset:
+) -> RowT:
     """A row of a business-owned table, found only when its business is the user's."""
     try:
         rid = parse_uuid(row_id)
@@ -114,8 +117,8 @@ def owned_row(
         raise NotFound(f"That {what} was not found.") from None
     stmt = (
         select(model)
-        .join(Business, Business.id == model.business_id)
-        .where(model.id == rid, Business.user_id == user_id)
+        .join(Business, col(Business.id) == model.business_id)
+        .where(col(model.id) == rid, col(Business.user_id) == user_id)
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -157,8 +160,13 @@ def refuse_invalid(content: Content, *, session: Session) -> None:
 # publishing), and a row read here may be claimed before our write lands (SQLite takes
 # no row locks). The WHERE clause makes such a write hit 0 rows instead of overwriting
 # the claim; the user is told the post just started publishing, and nothing changed.
-CONTENT_TABLE = Content.__table__
+CONTENT_TABLE: sa.Table = Content.__table__  # type: ignore[attr-defined]  # set by SQLModel
 C = CONTENT_TABLE.c
+
+
+def rows_hit(result: sa.Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE hit (execute() is typed as a plain Result)."""
+    return cast("sa.CursorResult[Any]", result).rowcount
 
 
 def status_values(allowed: Iterable[str]) -> list[str]:
@@ -200,11 +208,13 @@ def write_if(
     if after.status == S.SCHEDULED:
         refuse_invalid(after, session=session)
     values["updated_at"] = utcnow()
-    hit = session.execute(
-        sa.update(CONTENT_TABLE)
-        .where(C.id == content.id, C.status.in_(status_values(allowed)))
-        .values(**values)
-    ).rowcount
+    hit = rows_hit(
+        session.execute(
+            sa.update(CONTENT_TABLE)
+            .where(C.id == content.id, C.status.in_(status_values(allowed)))
+            .values(**values)
+        )
+    )
     if hit != 1:
         session.rollback()
         raise changed_meanwhile(content.id, action, session=session)

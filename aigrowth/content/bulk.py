@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -33,11 +34,11 @@ class BulkResult:
 
 def _bulk(
     ids: Iterable[str],
-    fn,
+    fn: Callable[..., object],
     *,
     session: Session,
     progress: Callable[[int, int, str], None] | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> BulkResult:
     """Run ``fn(id, session=..., **kwargs)`` per post; one refusal does not stop the rest.
 

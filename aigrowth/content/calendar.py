@@ -8,10 +8,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from aigrowth.ai.planning import MAX_BATCH
 from aigrowth.ai.service import generate_for_slots
@@ -87,20 +87,20 @@ class CalendarModel:
 
 def calendar_rows(
     business_id: uuid.UUID, start: datetime, end: datetime, *, session: Session
-) -> list[tuple]:
+) -> list[sa.Row[Any]]:
     """Only what the calendar draws: one light row per post in [start, end)."""
     return list(
-        session.exec(
-            select(
-                Content.id,
-                Content.platform,
-                Content.status,
-                Content.pillar,
-                Content.scheduled_for,
+        session.execute(
+            sa.select(
+                col(Content.id),
+                col(Content.platform),
+                col(Content.status),
+                col(Content.pillar),
+                col(Content.scheduled_for),
                 sa.func.substr(Content.text, 1, 60),
             )
             .where(
-                Content.business_id == business_id,
+                col(Content.business_id) == business_id,
                 col(Content.scheduled_for) >= start,
                 col(Content.scheduled_for) < end,
             )
@@ -110,7 +110,7 @@ def calendar_rows(
 
 
 def build_calendar(
-    rows: Sequence[tuple],
+    rows: Sequence[sa.Row[Any]] | Sequence[tuple[Any, ...]],
     days: list[date],
     *,
     tz: str,

@@ -28,6 +28,7 @@ from aigrowth.content.access import (
     known_platform,
     owned_business,
     refuse_unless,
+    rows_hit,
     status_values,
     user_timezone,
     write_if,
@@ -158,9 +159,13 @@ def delete_content(content_id: uuid.UUID | str, *, user_id: uuid.UUID, session: 
     """Delete a post from the studio (a published post stays on the platform)."""
     content = get_owned(content_id, user_id=user_id, session=session)
     refuse_unless(content, DELETABLE, "delete")
-    hit = session.execute(
-        sa.delete(CONTENT_TABLE).where(C.id == content.id, C.status.in_(status_values(DELETABLE)))
-    ).rowcount
+    hit = rows_hit(
+        session.execute(
+            sa.delete(CONTENT_TABLE).where(
+                C.id == content.id, C.status.in_(status_values(DELETABLE))
+            )
+        )
+    )
     if hit != 1:
         session.rollback()
         raise changed_meanwhile(content.id, "delete", session=session)

@@ -38,7 +38,9 @@ def _reporter(bid: uuid.UUID, kind: str) -> Callable[[int, int, str], None]:
     return report
 
 
-def _run(bid: uuid.UUID, kind: str, body: Callable[[], tuple[str, dict[str, Any]]]) -> dict:
+def _run(
+    bid: uuid.UUID, kind: str, body: Callable[[], tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
     """Run a job body, leaving a final record (done/error) and the lock released."""
     progress.put(bid, kind, state="running", message="Starting")
     try:
@@ -104,7 +106,13 @@ def _ai_workers_listening() -> bool:
 
 
 def _launch(
-    bid: uuid.UUID, kind: str, total: int, label: str, func: str, local: Callable, args: tuple
+    bid: uuid.UUID,
+    kind: str,
+    total: int,
+    label: str,
+    func: str,
+    local: Callable[..., object],
+    args: tuple[Any, ...],
 ) -> str:
     """Lock, write the "queued" record, enqueue (or run in a thread). "" when started."""
     try:

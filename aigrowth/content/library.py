@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -47,7 +47,7 @@ class LibraryPage:
     pages: int
 
 
-def _sort_time():
+def _sort_time() -> sa.ColumnElement[Any]:
     return sa.func.coalesce(Content.scheduled_for, Content.published_at, Content.created_at)
 
 
@@ -63,13 +63,13 @@ def list_library(
     """One page of posts (only the columns the list shows), newest planned first."""
     business = owned_business(business_id, user_id=user_id, session=session)
     tz = user_timezone(user_id, session=session)
-    where = [Content.business_id == business.id]
+    where: list[sa.ColumnElement[bool]] = [col(Content.business_id) == business.id]
     if filt.status:
-        where.append(Content.status == filt.status)
+        where.append(col(Content.status) == filt.status)
     if filt.platform:
-        where.append(Content.platform == filt.platform)
+        where.append(col(Content.platform) == filt.platform)
     if filt.pillar:
-        where.append(Content.pillar == filt.pillar)
+        where.append(col(Content.pillar) == filt.pillar)
     if filt.search.strip():
         term = (
             "%"
@@ -92,18 +92,18 @@ def list_library(
     total = session.exec(select(sa.func.count()).select_from(Content).where(*where)).one()
     pages = max(1, -(-int(total) // page_size))
     page = min(max(1, page), pages)
-    rows = session.exec(
-        select(
-            Content.id,
-            Content.platform,
-            Content.status,
-            Content.pillar,
+    rows = session.execute(
+        sa.select(
+            col(Content.id),
+            col(Content.platform),
+            col(Content.status),
+            col(Content.pillar),
             sa.func.substr(Content.text, 1, 160),
-            Content.scheduled_for,
-            Content.published_at,
-            Content.group_id,
-            Content.last_error,
-            Content.media,
+            col(Content.scheduled_for),
+            col(Content.published_at),
+            col(Content.group_id),
+            col(Content.last_error),
+            col(Content.media),
         )
         .where(*where)
         .order_by(_sort_time().desc(), col(Content.id))

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME = "09:00"
@@ -119,7 +120,7 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
-def parse_targets(content: Mapping | None) -> Targets:
+def parse_targets(content: Mapping[str, Any] | None) -> Targets:
     """Read pillars and cadence from ``Strategy.content``.
 
     The AI layer stores ``{"pillars": [{"name", "share" (percent)}], "cadence":

@@ -23,7 +23,7 @@ _TRAILING = ".,;:!?)]}'\""
 def _display_link(url: str, platform: str) -> str:
     """X and Mastodon shorten the shown URL; others show it as typed."""
     if platform in ("x", "mastodon", "bluesky"):
-        shown = regex.sub(r"^https?://(www\.)?", "", url)
+        shown = str(regex.sub(r"^https?://(www\.)?", "", url))
         return shown if len(shown) <= 30 else shown[:29] + "…"
     return url
 

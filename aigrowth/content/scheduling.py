@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypedDict
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from aigrowth.billing.plans import LimitExceededError, require_schedulable
@@ -292,17 +293,17 @@ def live_status(
         cid = parse_uuid(content_id)
     except ValueError:
         return None
-    row = session.exec(
-        select(
-            Content.status,
-            Content.scheduled_for,
-            Content.next_attempt_at,
-            Content.published_at,
-            Content.remote_url,
-            Content.last_error,
+    row = session.execute(
+        sa.select(
+            col(Content.status),
+            col(Content.scheduled_for),
+            col(Content.next_attempt_at),
+            col(Content.published_at),
+            col(Content.remote_url),
+            col(Content.last_error),
         )
-        .join(Business, Business.id == Content.business_id)
-        .where(Content.id == cid, Business.user_id == user_id)
+        .join(Business, col(Business.id) == Content.business_id)
+        .where(col(Content.id) == cid, col(Business.user_id) == user_id)
     ).first()
     if row is None:
         return None

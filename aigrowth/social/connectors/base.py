@@ -665,13 +665,13 @@ def oauth_error(exc: Exception, *, what: str) -> ConnectorError:
 
 def oauth_token(
     client: Any, url: str, *, what: str, refresh_token: str | None = None, **params: Any
-) -> dict:
+) -> dict[str, Any]:
     """The authorization-code exchange (`params`: code, code_verifier) or, given
     `refresh_token`, a refresh, through an authlib client; failures are classified."""
     try:
         if refresh_token is not None:
-            return client.refresh_token(url, refresh_token=refresh_token)
-        return client.fetch_token(url, grant_type="authorization_code", **params)
+            return dict(client.refresh_token(url, refresh_token=refresh_token))
+        return dict(client.fetch_token(url, grant_type="authorization_code", **params))
     except Exception as exc:
         raise oauth_error(exc, what=what) from exc
 

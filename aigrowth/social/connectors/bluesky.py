@@ -318,7 +318,7 @@ class BlueskyConnector(Connector):
             headers={"Content-Type": mime},
             what="Bluesky image upload",
         )
-        return resp.json()["blob"]
+        return dict(resp.json()["blob"])
 
     def _parts(self, ctx: PublishContext) -> list[str]:
         return [ctx.full_text, *ctx.thread]

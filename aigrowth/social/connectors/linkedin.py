@@ -202,6 +202,7 @@ class LinkedInConnector(Connector):
     def begin_connect(self, req: ConnectRequest) -> str:
         pages = req.extra.get("account_type") == "page"
         with self._oauth(req.redirect_uri, " ".join(self.scopes(pages=pages))) as client:
+            url: str
             url, _ = client.create_authorization_url(
                 f"{self.auth_base}/oauth/v2/authorization", state=req.state
             )

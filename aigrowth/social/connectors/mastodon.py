@@ -94,6 +94,7 @@ class MastodonConnector(Connector):
 
     def begin_connect(self, req: ConnectRequest) -> str:
         with self._oauth(req, req.redirect_uri) as client:
+            url: str
             url, _ = client.create_authorization_url(
                 f"{req.instance_url}/oauth/authorize",
                 state=req.state,

@@ -21,6 +21,7 @@ and check its status so a post is never published twice.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import hmac
 import json
@@ -260,7 +261,7 @@ def token_call(
                 code=str(err.get("code", "")),
             )
         raise_for_graph(resp, label=label, what=what)
-    return resp.json()
+    return dict(resp.json())
 
 
 def insight_values(body: dict[str, Any]) -> dict[str, Any]:
@@ -283,11 +284,18 @@ class GraphConnector(Connector):
     api_prefix: ClassVar[str] = ""  # "/v1.0" on graph.threads.net
 
     @property
+    @abc.abstractmethod
+    def api(self) -> str:
+        """The Graph API base URL (with its version) this connector calls."""
+
+    @property
     def app_secret(self) -> str:
         """For ``appsecret_proof`` (Facebook Login apps); "" = not sent."""
         return ""
 
-    def _call(self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any) -> dict:
+    def _call(
+        self, http: Any, method: str, path: str, ctx: PublishContext, **kw: Any
+    ) -> dict[str, Any]:
         return graph_call(
             http,
             method,
@@ -340,10 +348,11 @@ class FacebookLoginConnector(GraphConnector):
         with oauth_client(
             s.meta_app_id, redirect_uri=req.redirect_uri, scope=",".join(self.oauth_scopes)
         ) as client:
+            url: str
             url, _ = client.create_authorization_url(dialog, state=req.state)
         return url
 
-    def _login(self, req: ConnectRequest, code: str) -> tuple[dict[str, Any], list[dict]]:
+    def _login(self, req: ConnectRequest, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """code → short-lived user token → ~60-day user token (``fb_exchange_token``) →
         (the person, the Pages they manage with their page tokens and `page_fields`)."""
         s = self.settings
@@ -469,7 +478,9 @@ class ContainerConnector(GraphConnector):
         )
         return str(body.get(self.status_fields.split(",")[0]) or "")
 
-    def _publish_container(self, http: Any, ctx: PublishContext, container_id: str) -> Any:
+    def _publish_container(
+        self, http: Any, ctx: PublishContext, container_id: str
+    ) -> PublishResult:
         self.before_publish(http, ctx)
         ctx.before_create()
         body = self._call(

@@ -144,7 +144,7 @@ def guarded_httpx2_transport(*, verify: Any = True, allow_private: bool | None =
 
     allow = get_settings().allow_private_network if allow_private is None else allow_private
 
-    class _Guarded(httpx2.HTTPTransport):  # type: ignore[misc,name-defined]
+    class _Guarded(httpx2.HTTPTransport):  # type: ignore[misc]
         def handle_request(self, request: Any) -> Any:
             if not allow:
                 pin_request(request)

@@ -62,12 +62,15 @@ class ThreadsConnector(ContainerConnector):
         with oauth_client(
             s.threads_app_id, redirect_uri=req.redirect_uri, scope=",".join(SCOPES)
         ) as client:
+            url: str
             url, _ = client.create_authorization_url(
                 f"{s.threads_auth_base.rstrip('/')}/oauth/authorize", state=req.state
             )
         return url
 
-    def _token_call(self, http: Any, method: str, path: str, *, what: str, **kw: Any) -> dict:
+    def _token_call(
+        self, http: Any, method: str, path: str, *, what: str, **kw: Any
+    ) -> dict[str, Any]:
         return token_call(
             http, method, path, label=self.label, what=what, reconnect_codes=(100, 101, 190), **kw
         )

@@ -91,6 +91,7 @@ class XConnector(Connector):
 
     def begin_connect(self, req: ConnectRequest) -> str:
         with self._oauth(req.redirect_uri) as client:
+            url: str
             url, _ = client.create_authorization_url(
                 self.settings.x_auth_url, state=req.state, code_verifier=req.code_verifier
             )
