@@ -74,16 +74,6 @@ def empty_state(
     )
 
 
-def coming_soon(feature: str, description: str, icon: str) -> rx.Component:
-    """Placeholder for a section another issue fills in: says what will be here."""
-    return empty_state(
-        icon,
-        f"{feature} is coming soon",
-        description,
-        rx.badge("In development", color_scheme="gray", variant="soft"),
-    )
-
-
 def platform_name(platform: rx.Var | str) -> rx.Var | str:
     """The platform's display name ("linkedin" → "LinkedIn"), for Vars too."""
     if isinstance(platform, str):
