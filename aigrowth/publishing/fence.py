@@ -4,8 +4,7 @@
   held status). A write that hits no row raises `ClaimLost`: the post moved on (the
   reconciler took it over, the user acted), and this worker stops touching it.
 - Right before each create call the connector calls `ctx.before_create()`, which
-  re-checks the claim the same way (and extends the lease), so a worker that lost its
-  claim never reaches the platform.
+  re-checks the claim, so a worker that lost its claim never reaches the platform.
 - While a job holds posts, a `LeaseKeeper` thread renews their leases in the database
   and writes the holder's heartbeat to Redis. The reconciler takes a post over only
   when its lease has expired AND its holder's heartbeat is gone, so a slow platform
@@ -28,12 +27,11 @@ from types import TracebackType
 import sqlalchemy as sa
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from aigrowth.publishing import statements as sql
 from aigrowth.publishing.clock import db_now
 from aigrowth.publishing.config import get_publishing_settings
-from aigrowth.publishing.groupcommit import run_alone, write
+from aigrowth.publishing.groupcommit import run_alone
 from aigrowth.publishing.posts import Post
 from aigrowth.redis_client import get_redis
 
@@ -61,16 +59,16 @@ def renew_interval_s() -> float:
     return max(0.2, min(30.0, get_publishing_settings().lease_s / 3))
 
 
-def check_claim(engine: Engine, post: Post, owner: str) -> None:
-    """Still ours? Extend the lease; raise ClaimLost otherwise (before a create)."""
-    lease = get_publishing_settings().lease_s
+def check_claim(engine: Engine, post: Post) -> None:
+    """Still ours? Raise ClaimLost otherwise. Called right before each create call.
 
-    def renew(s: Session) -> object:
-        now = db_now(s)
-        values = params(post, p_lease=now + timedelta(seconds=lease), p_owner=owner)
-        return s.execute(sql.renew(), values).first()
-
-    if write(engine, renew) is None:
+    A read is enough: the claim is the row's (id, attempt, status), and whoever takes it
+    from us changes one of them first. Reading it at this instant answers exactly what
+    an UPDATE would, without a write (and an fsync) per create; the lease itself is kept
+    fresh by the job's LeaseKeeper."""
+    with engine.connect() as conn:
+        held = conn.execute(sql.held_check(), params(post)).first()
+    if held is None:
         raise ClaimLost(f"post {post.id} attempt {post.attempt} is no longer ours")
 
 

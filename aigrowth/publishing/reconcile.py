@@ -125,7 +125,6 @@ def _take(engine: Engine, cid: uuid.UUID, n: int, status: str, now: datetime) ->
         ).scalar_one()
         s.commit()
     post = post_from_row(row._mapping, row[-1], retries=int(retries), held_status=status)
-    post.extra["owner"] = owner
     return post
 
 
@@ -163,7 +162,7 @@ def _look(engine: Engine, post: Post, status: str) -> str:
             return "needs_attention"
         settle_needs_attention(engine, post, f"worker lost; cannot look up: {exc}")
         return "needs_attention"
-    ctx = publish_context(engine, post, ref, str(post.extra["owner"]))
+    ctx = publish_context(engine, post, ref)
     if status == PUBLISHING:
         post.publish_state.update({UNKNOWN_KEY: True, HAD_UNKNOWN_KEY: True})
         ctx.save_state(dict(post.publish_state))

@@ -357,7 +357,7 @@ def run_post(
     except ImageError as exc:  # the editor shows this before scheduling; never send it
         settle_failed(engine, post, f"{label} cannot take an attached image: {exc}")
         return "failed"
-    ctx = publish_context(engine, post, ref, owner, media)
+    ctx = publish_context(engine, post, ref, media)
     if post.unknown_outcome:  # an earlier try may have landed: look before creating
         try:
             found = look_up(connector, ctx, twice=True)
@@ -484,7 +484,6 @@ def publish_context(
     engine: Engine,
     post: Post,
     ref: AccountRef,
-    owner: str,
     media: list[Media] | None = None,
 ) -> PublishContext:
     """The connector's view of the post, wired to the fence: state saves and the
@@ -524,7 +523,7 @@ def publish_context(
         idempotency_key=post.idempotency_key,
         publish_state=post.publish_state,
         save_state=save_state,
-        before_create=lambda: check_claim(engine, post, owner),
+        before_create=lambda: check_claim(engine, post),
     )
 
 

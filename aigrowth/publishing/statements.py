@@ -65,14 +65,9 @@ def attempt(dialect: str) -> Any:
 
 
 @cache
-def renew() -> Any:
-    """Re-check the claim and extend its lease (right before a create call)."""
-    return (
-        sa.update(CONTENT)
-        .where(_held())
-        .values(lease_until=_p("p_lease"), lease_owner=_p("p_owner"))
-        .returning(C.id)
-    )
+def held_check() -> Any:
+    """Is the claim still this worker's? (right before a create call)"""
+    return sa.select(C.id).where(_held())
 
 
 @cache
