@@ -89,10 +89,18 @@ def normalize_server_url(raw: str) -> str:
         raise SocialError("Enter just the server address, without a user name or query.")
     if parts.path not in ("", "/"):
         raise SocialError("Enter just the server address, without a path.")
-    host = parts.hostname.lower()
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    try:
+        port = parts.port
+        host = parts.hostname.lower()
+        if ":" not in host:  # a name (not an IPv6 literal) must be a valid IDNA host
+            host.encode("idna")
+    except (ValueError, UnicodeError) as exc:
+        raise SocialError(
+            "The server address should look like mastodon.social or https://host."
+        ) from exc
+    netloc = host if port is None else f"{host}:{port}"
     if ":" in host and not host.startswith("["):  # IPv6 literal
-        netloc = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
+        netloc = f"[{host}]" if port is None else f"[{host}]:{port}"
     return urlunsplit((parts.scheme, netloc, "", "", ""))
 
 

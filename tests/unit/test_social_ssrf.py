@@ -230,3 +230,9 @@ def test_the_request_goes_to_the_address_that_was_checked(monkeypatch, no_privat
         get_connector("bluesky").refresh(_account("bluesky", "https://pds.example"))
     assert lookups == ["pds.example"]
     assert connects == [("93.184.216.34", 443)]
+
+
+@pytest.mark.parametrize("raw", ["host:99999", "host:abc", "a..b.example", "x" * 70 + ".com"])
+def test_a_malformed_server_address_is_a_plain_refusal_not_a_crash(raw: str) -> None:
+    with pytest.raises(service.SocialError, match="should look like"):
+        service.normalize_server_url(raw)
