@@ -8,11 +8,9 @@ Keep this file growing: a new capability with object ids adds its calls to
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -40,6 +38,7 @@ from aigrowth.social import vault
 from aigrowth.social.models import SocialAccount
 from aigrowth.strategy import service as strategy
 from aigrowth.strategy.models import Strategy
+from tests.asyncio_support import run_async
 from tests.fakes.x import XFake
 
 SECRET = "ALICE-SECRET"  # in every text A owns: must never show up in what B gets
@@ -561,13 +560,6 @@ def test_user_b_reaches_nothing_of_user_a_over_http(world: World, session: Sessi
 
 
 # --------------------------------------------------------------- Reflex event handlers
-def _run_async(coroutine: Any) -> Any:
-    """Run a handler's coroutine on a loop of its own thread: a session-scoped Playwright
-    (e2e) keeps an event loop running in this thread, where asyncio.run() would fail."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
 class Browser:
     """B's browser tab as Reflex sees it: the whole state tree, with B's session cookie
     in the websocket handshake headers, driving the real event handlers server-side."""
@@ -608,9 +600,9 @@ class Browser:
             async def drain() -> list[Any]:
                 return [item async for item in result]
 
-            return _run_async(drain())
+            return run_async(drain())
         if inspect.iscoroutine(result):
-            return [_run_async(result)]
+            return [run_async(result)]
         if inspect.isgenerator(result):
             return list(result)
         return [result]

@@ -8,7 +8,6 @@ upload handler reads each file with a cap.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import socket
@@ -31,6 +30,7 @@ from aigrowth.content.service import MEDIA_MAX_BYTES
 from aigrowth.http.limits import DEFAULT_MAX_BODY_BYTES, read_capped
 from aigrowth.http.routes import build_api
 from aigrowth.settings import PROJECT_ROOT
+from tests.asyncio_support import run_async
 from tests.fakes.common import FakeServer
 
 MB = 1024 * 1024
@@ -105,11 +105,11 @@ def test_the_editor_reads_each_file_with_a_cap():
 
     for declared in (True, False):
         big = upload_file(MEDIA_MAX_BYTES + 1, declared)
-        assert asyncio.run(read_capped(big, MEDIA_MAX_BYTES)) is None
+        assert run_async(read_capped(big, MEDIA_MAX_BYTES)) is None
         # Without a declared size it stops reading right after the limit.
         assert big.file.tell() <= MEDIA_MAX_BYTES + MB
         ok = upload_file(MEDIA_MAX_BYTES, declared)
-        assert asyncio.run(read_capped(ok, MEDIA_MAX_BYTES)) == b"\1" * MEDIA_MAX_BYTES
+        assert run_async(read_capped(ok, MEDIA_MAX_BYTES)) == b"\1" * MEDIA_MAX_BYTES
 
 
 # ----------------------------------------------------- the reverse proxy in deploy/
