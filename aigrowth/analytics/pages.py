@@ -536,16 +536,23 @@ def analytics_page() -> rx.Component:
             page_header(
                 "Analytics",
                 "What works, whether your goals are on track, and what to change",
-                rx.button(
-                    rx.cond(S.refreshing, rx.spinner(size="1"), rx.icon("refresh-cw", size=14)),
-                    rx.cond(S.refreshing, "Refreshing…", "Refresh now"),
-                    on_click=S.refresh_now,
-                    disabled=S.refreshing,
-                    variant="soft",
-                    id="refresh-now",
+                rx.cond(  # nothing to refresh or export before there is a business
+                    S.has_business,
+                    rx.fragment(
+                        rx.button(
+                            rx.cond(
+                                S.refreshing, rx.spinner(size="1"), rx.icon("refresh-cw", size=14)
+                            ),
+                            rx.cond(S.refreshing, "Refreshing…", "Refresh now"),
+                            on_click=S.refresh_now,
+                            disabled=S.refreshing,
+                            variant="soft",
+                            id="refresh-now",
+                        ),
+                        _export_link("Posts CSV", "posts"),
+                        _export_link("Accounts CSV", "accounts"),
+                    ),
                 ),
-                _export_link("Posts CSV", "posts"),
-                _export_link("Accounts CSV", "accounts"),
             ),
             rx.cond(
                 S.refresh_message != "",
