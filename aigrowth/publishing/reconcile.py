@@ -33,7 +33,7 @@ from aigrowth.publishing.clock import db_now
 from aigrowth.publishing.config import get_publishing_settings
 from aigrowth.publishing.fence import ClaimLost, holders_alive, new_owner
 from aigrowth.publishing.posts import HAD_UNKNOWN_KEY, UNKNOWN_KEY, Post, post_from_row
-from aigrowth.publishing.run import RETRY_OUTCOMES, publish_context
+from aigrowth.publishing.run import RETRY_OUTCOMES, fresh_ref, publish_context
 from aigrowth.publishing.settle import (
     CannotTell,
     look_up,
@@ -41,7 +41,6 @@ from aigrowth.publishing.settle import (
     settle_needs_attention,
     settle_published,
 )
-from aigrowth.social import service as social
 from aigrowth.social.connectors.base import get_connector
 
 log = logging.getLogger(__name__)
@@ -153,9 +152,7 @@ def _look(engine: Engine, post: Post, status: str) -> str:
         if post.account_id is None:
             raise RuntimeError("no account")
         connector = get_connector(post.platform)
-        with Session(engine, expire_on_commit=False) as s:
-            ref = social.ensure_fresh_token(post.account_id, session=s)
-            s.commit()
+        ref = fresh_ref(engine, post.account_id, connector, {})
     except Exception as exc:
         if status == ATTENTION:
             _release(engine, post)

@@ -329,7 +329,7 @@ def run_post(
         return "needs_attention"
     connector = get_connector(post.platform)
     try:
-        ref = _fresh_ref(engine, post.account_id, connector, refs)
+        ref = fresh_ref(engine, post.account_id, connector, refs)
     except AuthError as exc:
         settle_auth(engine, post, exc)
         return "auth"
@@ -466,7 +466,7 @@ def _platform_reason(message: str) -> str:
     return message
 
 
-def _fresh_ref(
+def fresh_ref(
     engine: Engine, account_id: uuid.UUID, connector: Connector, refs: dict[uuid.UUID, AccountRef]
 ) -> AccountRef:
     """Posts of one account in a job share its decrypted, fresh tokens; refreshing goes
